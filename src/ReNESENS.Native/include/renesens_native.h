@@ -1,0 +1,102 @@
+/*
+ * renesens_native.h - the small C shim under ReNESENS.DataPlane.
+ *
+ * It does only what .NET cannot do itself: memfd/hugetlb mappings and mlock, eventfd,
+ * SCM_RIGHTS, TAP ioctls, the PCI probe and dlopen. Every function returns 0 (or a
+ * non-negative count) on success and a negative errno value on failure; it never sets
+ * or relies on the caller reading errno.
+ */
+#ifndef RENESENS_NATIVE_H
+#define RENESENS_NATIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RN_EXPORT __attribute__((visibility("default")))
+
+/* Version of this shim: (major << 16) | (minor << 8) | patch. */
+RN_EXPORT int32_t rn_version(void);
+
+/* ---- memory ---------------------------------------------------------------------------- */
+
+/* Page kinds for rn_memfd_create. */
+#define RN_PAGE_SMALL 0 /* 4 KiB pages */
+#define RN_PAGE_HUGE 1  /* hugetlbfs pages of the default huge page size */
+
+/* Creates an anonymous memory file of `size` bytes (a multiple of the page size of `kind`). */
+RN_EXPORT int32_t rn_memfd_create(const char *name, uint64_t size, int32_t kind, int32_t *out_fd);
+/* Size of the file behind `fd`. */
+RN_EXPORT int32_t rn_fd_size(int32_t fd, uint64_t *out_size);
+/* Maps `size` bytes of `fd` from `offset`, shared, read-write. */
+RN_EXPORT int32_t rn_mmap_shared(int32_t fd, uint64_t size, uint64_t offset, void **out_addr);
+RN_EXPORT int32_t rn_munmap(void *addr, uint64_t size);
+RN_EXPORT int32_t rn_mlock(void *addr, uint64_t size);
+/* Default huge page size and free huge pages, from /proc/meminfo (0 when the host has none). */
+RN_EXPORT int32_t rn_hugepage_info(uint64_t *out_page_size, uint64_t *out_free_pages);
+/* Duplicates a file descriptor (close-on-exec). */
+RN_EXPORT int32_t rn_dup(int32_t fd, int32_t *out_fd);
+RN_EXPORT int32_t rn_close(int32_t fd);
+
+/* ---- eventfd --------------------------------------------------------------------------- */
+
+#define RN_EVENTFD_NONBLOCK 1
+#define RN_EVENTFD_SEMAPHORE 2
+RN_EXPORT int32_t rn_eventfd_create(uint32_t initial, int32_t flags, int32_t *out_fd);
+RN_EXPORT int32_t rn_eventfd_write(int32_t fd, uint64_t value);
+/* Reads and resets the counter; -EAGAIN when it is zero on a non-blocking eventfd. */
+RN_EXPORT int32_t rn_eventfd_read(int32_t fd, uint64_t *out_value);
+
+/* ---- unix sockets with file descriptors ---------------------------------------------------- */
+
+/* Upper bound of descriptors carried by one message (vhost-user carries at most 8). */
+#define RN_MAX_FDS 16
+
+RN_EXPORT int32_t rn_socketpair(int32_t *out_fds /* [2] */);
+/* Sends `len` bytes and `nfds` descriptors in one message; returns bytes sent or -errno. */
+RN_EXPORT int64_t rn_unix_send(int32_t sock, const void *buf, uint64_t len, const int32_t *fds, int32_t nfds);
+/*
+ * Receives one message of up to `len` bytes and up to `max_fds` descriptors. Descriptors
+ * beyond `max_fds`, or any that arrive with a truncated control message, are closed here
+ * and the call returns -EMSGSIZE: a peer can never make us hold descriptors we did not ask
+ * for. Returns bytes received (0 on orderly shutdown) or -errno.
+ */
+RN_EXPORT int64_t rn_unix_recv(int32_t sock, void *buf, uint64_t len, int32_t *fds, int32_t max_fds, int32_t *out_nfds);
+
+/* ---- TAP ------------------------------------------------------------------------------- */
+
+#define RN_TAP_VNET_HDR 1
+#define RN_TAP_MULTI_QUEUE 2
+/*
+ * Opens /dev/net/tun as IFF_TAP | IFF_NO_PI (| IFF_VNET_HDR | IFF_MULTI_QUEUE). `name` may be
+ * empty for a kernel-chosen name; the actual name is written to `out_name` (16 bytes).
+ */
+RN_EXPORT int32_t rn_tap_open(const char *name, int32_t flags, char *out_name, int32_t *out_fd);
+/* TUNSETOFFLOAD with TUN_F_* bits. */
+RN_EXPORT int32_t rn_tap_set_offload(int32_t fd, uint32_t offloads);
+/* TUNSETVNETHDRSZ. */
+RN_EXPORT int32_t rn_tap_set_vnet_hdr_size(int32_t fd, int32_t size);
+
+/* ---- PCI probe ------------------------------------------------------------------------- */
+
+typedef struct rn_pci_device {
+    char address[32]; /* domain:bus:device.function, e.g. 0000:3b:00.0 */
+    uint16_t vendor;
+    uint16_t device;
+    uint32_t class_code;
+} rn_pci_device;
+
+/*
+ * Lists devices under <sysfs_root>/bus/pci/devices whose vendor file equals `vendor`.
+ * Writes up to `max` entries, sorted by address; returns the number of matching devices
+ * (which may exceed `max`), 0 when the folder is missing, or -errno.
+ */
+RN_EXPORT int32_t rn_pci_probe(const char *sysfs_root, uint16_t vendor, rn_pci_device *out, int32_t max);
+
+/* ---- dynamic loading ------------------------------------------------------------------- */
+
+/* dlopen(RTLD_NOW | RTLD_LOCAL); on failure copies dlerror() into `err` and returns -ENOENT. */
+RN_EXPORT int32_t rn_dlopen(const char *name, void **out_handle, char *err, int32_t err_len);
+RN_EXPORT int32_t rn_dlsym(void *handle, const char *symbol, void **out_addr, char *err, int32_t err_len);
+RN_EXPORT int32_t rn_dlclose(void *handle);
+
+#endif

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one command that runs every test: installs the Debian packages the tests and native
+# anchors need, prepares huge pages, builds everything (the native shim through dotnet build)
+# and runs the unit and integration tests. `.ci/run` calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake gcc make pkg-config dpdk-dev libdpdk-dev libisal-dev liblz4-dev lz4
+          libgcrypt20-dev libssl-dev tshark iperf3 iproute2 iputils-ping)
+if [ "$(id -u)" = 0 ]; then
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # Huge pages for DmaRegion's hugetlb path and the DPDK anchors; none exist at boot.
+  if [ "$(cat /proc/sys/vm/nr_hugepages)" -lt 512 ]; then
+    echo 512 > /proc/sys/vm/nr_hugepages || true
+  fi
+  mountpoint -q /dev/hugepages || { mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages || true; }
+else
+  echo "not root: skipping package installation and huge page setup" >&2
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build ReNESENS.DataPlane.sln -c Release
+dotnet test tests/ReNESENS.DataPlane.Tests/ReNESENS.DataPlane.Tests.csproj -c Release --no-build
