@@ -73,17 +73,36 @@ internal sealed class FreeIndexStack
             }
             while (next != End && got < into.Length);
 
-            // R2/A3: full fence; acquire for the popped nodes (pairs with R1), and orders our reads
-            // of their links before any later reuse of them.
-            long seen = Interlocked.CompareExchange(ref _top.Word, Pack(next, TagOf(top) + 1), top);
-            if (seen == top)
+            if (TryCommitPop(ref top, next, got))
             {
-                Interlocked.Add(ref _top.Count, -got);
                 return got;
             }
-
-            top = seen;
         }
+    }
+
+    /// <summary>The top word as a popper first reads it (tests use it to stage a stale pop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal long ReadTop() => Volatile.Read(ref _top.Word); // A1': same pairing as A1.
+
+    /// <summary>
+    /// The commit step of a pop: replaces <paramref name="observedTop"/> with <paramref name="newTop"/>
+    /// (the link read below the last popped node) if nothing was pushed or popped since it was read.
+    /// On failure <paramref name="observedTop"/> receives the current top word.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryCommitPop(ref long observedTop, int newTop, int count)
+    {
+        // R2/A3: full fence; acquire for the popped nodes (pairs with R1), and orders our reads
+        // of their links before any later reuse of them. The tag makes a stale observedTop fail.
+        long seen = Interlocked.CompareExchange(ref _top.Word, Pack(newTop, TagOf(observedTop) + 1), observedTop);
+        if (seen == observedTop)
+        {
+            Interlocked.Add(ref _top.Count, -count);
+            return true;
+        }
+
+        observedTop = seen;
+        return false;
     }
 
     /// <summary>Pops one index.</summary>
