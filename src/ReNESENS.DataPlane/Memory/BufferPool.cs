@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace ReNESENS.DataPlane.Memory;
 
@@ -61,12 +60,6 @@ public sealed class BufferPool : IDisposable
 
     /// <summary>Every cache handed out and not reclaimed; replaced (copy on write) under <see cref="_registryLock"/>, read lock-free.</summary>
     private BufferCache[] _registry = [];
-
-    /// <summary>Buffers rented and not released. Written with Interlocked by renters and releasers.</summary>
-    private PaddedInt _inUse;
-
-    /// <summary>Largest value <see cref="_inUse"/> has taken. Raised with CAS by renters.</summary>
-    private int _peak;
 
     /// <summary>Failed rents. Interlocked by failing renters.</summary>
     private long _rentFailures;
@@ -146,14 +139,22 @@ public sealed class BufferPool : IDisposable
     public int CacheSize { get; }
 
     /// <summary>
-    /// Buffers rented and not yet released back to the pool (reference count above zero), counted exactly:
-    /// every rent adds and every final release subtracts with one atomic operation, so the value is
-    /// exact at any instant, and 0 when every buffer has been released. Buffers in per-thread caches are free, not in use.
+    /// Buffers rented and not yet released (reference count above zero): <see cref="Capacity"/> minus
+    /// <see cref="Available"/>, as DPDK's <c>rte_mempool_in_use_count</c>. Exact when no thread is renting
+    /// or releasing (0 once every buffer is back); while they are, an approximate snapshot. Counting costs
+    /// nothing on the rent and release path: no shared counter is written per buffer.
     /// </summary>
-    public int InUse => Volatile.Read(ref _inUse.Value);
+    public int InUse => Capacity - Available;
 
-    /// <summary>The largest <see cref="InUse"/> value reached since the pool was created; exact (raised on every rent).</summary>
-    public int Peak => Volatile.Read(ref _peak);
+    /// <summary>
+    /// High-water mark of buffers taken off the global free list: those in callers' hands plus those
+    /// parked in per-thread caches, i.e. <see cref="Capacity"/> minus the lowest the global list ever
+    /// went. It reaches <see cref="Capacity"/> when the pool came to the edge of exhaustion. With a
+    /// <see cref="CacheSize"/> of 0 it is exactly the peak of <see cref="InUse"/>; with caches it may exceed
+    /// that peak by up to <see cref="CacheSize"/> per thread. Maintained in the burst path of the global list
+    /// (never per buffer); under concurrency it can miss the true value by the bursts in flight at that moment.
+    /// </summary>
+    public int Peak => Capacity - Math.Max(0, _free.LowWater);
 
     /// <summary>
     /// Rent calls that could not be served in full: <see cref="TryRent"/> calls that returned false plus
@@ -244,7 +245,6 @@ public sealed class BufferPool : IDisposable
 
         buffer = _buffers[index];
         buffer.OnRent();
-        CountRented(1);
         return true;
     }
 
@@ -298,11 +298,6 @@ public sealed class BufferPool : IDisposable
             CountFailure();
         }
 
-        if (n > 0)
-        {
-            CountRented(n);
-        }
-
         return n;
     }
 
@@ -314,12 +309,8 @@ public sealed class BufferPool : IDisposable
             return;
         }
 
+        // The registry stays: Available and InUse keep counting what the caches held.
         _caches?.Dispose();
-        lock (_registryLock)
-        {
-            _registry = [];
-        }
-
         if (_ownsRegion)
         {
             _region.Dispose();
@@ -349,14 +340,9 @@ public sealed class BufferPool : IDisposable
         }
 
         buffer.ResetForReuse();
-        Interlocked.Decrement(ref _inUse.Value);
-        if (_disposed != 0)
+        if (_caches is null || _disposed != 0)
         {
-            return;
-        }
-
-        if (_caches is null)
-        {
+            // After Dispose the caches are gone; late releases go straight to the global list so the counts stay right.
             _free.PushOne(index);
             return;
         }
@@ -494,40 +480,6 @@ public sealed class BufferPool : IDisposable
         return moved;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void CountRented(int n)
-    {
-        int inUse = Interlocked.Add(ref _inUse.Value, n);
-        if (inUse > Volatile.Read(ref _peak))
-        {
-            RaisePeak(inUse);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void RaisePeak(int inUse)
-    {
-        int peak = Volatile.Read(ref _peak);
-        while (inUse > peak)
-        {
-            int seen = Interlocked.CompareExchange(ref _peak, inUse, peak);
-            if (seen == peak)
-            {
-                return;
-            }
-
-            peak = seen;
-        }
-    }
-
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void CountFailure() => Interlocked.Increment(ref _rentFailures);
-
-    /// <summary>An int alone on its cache line (the in-use counter is the one shared write of every rent and release).</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 128)]
-    private struct PaddedInt
-    {
-        [FieldOffset(64)]
-        public int Value;
-    }
 }

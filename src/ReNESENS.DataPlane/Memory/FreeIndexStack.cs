@@ -24,7 +24,7 @@ internal sealed class FreeIndexStack
     /// <summary><c>_next[i]</c> is the index below <c>i</c>. Written by the owner of node <c>i</c> before a push publishes it.</summary>
     private readonly int[] _next;
 
-    /// <summary>Top word and count on their own cache lines. Written only with CAS (word) and Interlocked.Add (count).</summary>
+    /// <summary>Top word, and count with its low-water mark, on their own cache lines. Written only with CAS (word, low) and Interlocked.Add (count).</summary>
     private Top _top;
 
     /// <summary>Creates a stack holding every index <c>0 .. capacity-1</c>, 0 on top.</summary>
@@ -38,10 +38,18 @@ internal sealed class FreeIndexStack
 
         _top.Word = Pack(capacity > 0 ? 0 : End, 0);
         _top.Count = capacity;
+        _top.Low = capacity;
     }
 
-    /// <summary>Indices on the stack; exact when quiet, may be briefly off (even negative) while pushes and pops run.</summary>
+    /// <summary>
+    /// Indices on the stack. Exact when quiet; while pushes and pops run it is never below the true
+    /// number, and above it by the pushes and pops in flight (a push adds before its CAS, a pop
+    /// subtracts after its own).
+    /// </summary>
     public int Count => Volatile.Read(ref _top.Count);
+
+    /// <summary>The lowest <see cref="Count"/> has been after a pop since the stack was created.</summary>
+    public int LowWater => Volatile.Read(ref _top.Low);
 
     /// <summary>Pops up to <paramref name="into"/>.Length indices (top first).</summary>
     /// <returns>How many were popped; 0 when the stack is empty.</returns>
@@ -97,7 +105,12 @@ internal sealed class FreeIndexStack
         long seen = Interlocked.CompareExchange(ref _top.Word, Pack(newTop, TagOf(observedTop) + 1), observedTop);
         if (seen == observedTop)
         {
-            Interlocked.Add(ref _top.Count, -count);
+            int left = Interlocked.Add(ref _top.Count, -count);
+            if (left < Volatile.Read(ref _top.Low))
+            {
+                LowerLowWater(left);
+            }
+
             return true;
         }
 
@@ -128,6 +141,8 @@ internal sealed class FreeIndexStack
             _next[indices[i]] = indices[i + 1];
         }
 
+        // Counted before it is visible, so Count never drops below the true number.
+        Interlocked.Add(ref _top.Count, indices.Length);
         int last = indices[^1];
         long top = Volatile.Read(ref _top.Word);
         while (true)
@@ -139,7 +154,6 @@ internal sealed class FreeIndexStack
             long seen = Interlocked.CompareExchange(ref _top.Word, Pack(indices[0], TagOf(top) + 1), top);
             if (seen == top)
             {
-                Interlocked.Add(ref _top.Count, indices.Length);
                 return;
             }
 
@@ -150,6 +164,22 @@ internal sealed class FreeIndexStack
     /// <summary>Pushes one index owned by the caller.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void PushOne(int index) => Push(new ReadOnlySpan<int>(in index));
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void LowerLowWater(int count)
+    {
+        int low = Volatile.Read(ref _top.Low);
+        while (count < low)
+        {
+            int seen = Interlocked.CompareExchange(ref _top.Low, count, low);
+            if (seen == low)
+            {
+                return;
+            }
+
+            low = seen;
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long Pack(int index, uint tag) => ((long)tag << 32) | (uint)index;
@@ -169,5 +199,8 @@ internal sealed class FreeIndexStack
 
         [FieldOffset(128)]
         public int Count;
+
+        [FieldOffset(132)]
+        public int Low;
     }
 }

@@ -112,7 +112,7 @@ public class BufferPoolTests
     [Fact]
     public void InUseAndPeakCountBuffersInCallersHands()
     {
-        using BufferPool pool = BufferPool.Create(64, 256, PageKind.Small, cacheSize: 8);
+        using BufferPool pool = BufferPool.Create(64, 256, PageKind.Small, cacheSize: 0);
         var held = new PacketBuffer[5];
         Assert.Equal(5, pool.TryRentBurst(held));
         held[0].Release();
@@ -134,6 +134,27 @@ public class BufferPoolTests
         Assert.Equal(5, pool.Peak);
         Assert.Equal(64, pool.Available);
         Assert.Equal(0, pool.RentFailures);
+    }
+
+    [Fact]
+    public void WithCachesInUseIsExactWhenQuietAndPeakIncludesCachedBuffers()
+    {
+        using BufferPool pool = BufferPool.Create(64, 256, PageKind.Small, cacheSize: 8);
+        var held = new PacketBuffer[5];
+        Assert.Equal(5, pool.TryRentBurst(held));
+        Assert.Equal(5, pool.InUse);
+        Assert.Equal(59, pool.Available);
+
+        // Two refills of 4 left the global list: 8 buffers out, 5 of them in our hands.
+        Assert.Equal(8, pool.Peak);
+        foreach (PacketBuffer b in held)
+        {
+            b.Release();
+        }
+
+        Assert.Equal(0, pool.InUse);
+        Assert.Equal(64, pool.Available);
+        Assert.InRange(pool.Peak, 5, 5 + pool.CacheSize);
     }
 
     [Fact]
