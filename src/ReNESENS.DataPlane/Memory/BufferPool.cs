@@ -23,14 +23,23 @@ namespace ReNESENS.DataPlane.Memory;
 /// another thread's cache still holds up to <see cref="CacheSize"/> free buffers: size pools for
 /// <c>threads x CacheSize</c> of slack, as DPDK does, or pass a cache size of 0. Buffers in the cache
 /// of a thread that has exited are taken back to the global list when a rent would otherwise fail
-/// and whenever a new thread first uses the pool, so they are never lost.
+/// and whenever a new thread first uses the pool, so they are never lost; until then they still
+/// count as <see cref="Available"/>, not as <see cref="InUse"/>.
+/// </para>
+/// <para>
+/// Counters: no shared counter is written per buffer (that alone doubled the cost of a rent and
+/// release). <see cref="Available"/> and <see cref="InUse"/> are computed when read, from the global
+/// list's count and every cache's count: exact when no thread is renting or releasing, snapshots
+/// otherwise. <see cref="Peak"/> is kept in the burst path of the global list. <see cref="RentFailures"/>
+/// is exact.
 /// </para>
 /// <para>
 /// Ownership: a pool made by <see cref="Create"/> owns its region and disposes it. A pool built over a
 /// caller's region with the constructor does not: the caller disposes the region after the pool.
-/// <see cref="Dispose"/> must not run concurrently with renting or releasing. Releasing a buffer after
-/// its pool was disposed is allowed (the buffer is simply dropped); touching its data is not when the
-/// pool owned the region (the view throws <see cref="ObjectDisposedException"/>).
+/// <see cref="Dispose"/> disposes the per-thread caches (nothing stays referenced from the threads)
+/// and must not run concurrently with renting or releasing. Releasing a buffer after its pool was
+/// disposed is allowed and keeps the counts right (nothing can rent it again); touching its data is
+/// not when the pool owned the region (the view throws <see cref="ObjectDisposedException"/>).
 /// </para>
 /// </remarks>
 public sealed class BufferPool : IDisposable
@@ -172,6 +181,8 @@ public sealed class BufferPool : IDisposable
         get
         {
             long total = Math.Max(0, _free.Count);
+            // D1: diagnostic reads, no edge: the array pairs with P1 (we see whole caches), the
+            // counts are read while their owners may be changing them (a snapshot, documented).
             foreach (BufferCache cache in Volatile.Read(ref _registry))
             {
                 total += Volatile.Read(ref cache.Count);
@@ -304,6 +315,7 @@ public sealed class BufferPool : IDisposable
     /// <summary>Disposes the per-thread caches and, when <see cref="OwnsRegion"/>, the region; later calls do nothing.</summary>
     public void Dispose()
     {
+        // Exactly one disposer; the rent and release paths read the flag plainly (Dispose must not race them).
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
@@ -334,6 +346,7 @@ public sealed class BufferPool : IDisposable
             MemoryThrowHelper.ThrowForeignBuffer();
         }
 
+        // Same thread as the 1-to-0 CAS that led here (program order); Volatile only for a whole read.
         if (Volatile.Read(ref buffer.RefCountField) != 0)
         {
             MemoryThrowHelper.ThrowStillReferenced();
@@ -435,7 +448,7 @@ public sealed class BufferPool : IDisposable
         lock (_registryLock)
         {
             ReclaimExitedThreadCachesUnsynchronized();
-            _registry = [.. _registry, cache];
+            Volatile.Write(ref _registry, [.. _registry, cache]); // P1, as below.
         }
 
         return cache;
@@ -474,6 +487,7 @@ public sealed class BufferPool : IDisposable
                 }
             }
 
+            // P1: publishes the new array to lock-free readers (D1); writers hold the lock.
             Volatile.Write(ref _registry, kept);
         }
 

@@ -46,10 +46,10 @@ internal sealed class FreeIndexStack
     /// number, and above it by the pushes and pops in flight (a push adds before its CAS, a pop
     /// subtracts after its own).
     /// </summary>
-    public int Count => Volatile.Read(ref _top.Count);
+    public int Count => Volatile.Read(ref _top.Count); // Diagnostic read, no edge.
 
     /// <summary>The lowest <see cref="Count"/> has been after a pop since the stack was created.</summary>
-    public int LowWater => Volatile.Read(ref _top.Low);
+    public int LowWater => Volatile.Read(ref _top.Low); // Diagnostic read, no edge.
 
     /// <summary>Pops up to <paramref name="into"/>.Length indices (top first).</summary>
     /// <returns>How many were popped; 0 when the stack is empty.</returns>
@@ -105,8 +105,8 @@ internal sealed class FreeIndexStack
         long seen = Interlocked.CompareExchange(ref _top.Word, Pack(newTop, TagOf(observedTop) + 1), observedTop);
         if (seen == observedTop)
         {
-            int left = Interlocked.Add(ref _top.Count, -count);
-            if (left < Volatile.Read(ref _top.Low))
+            int left = Interlocked.Add(ref _top.Count, -count); // Counter only, no edge.
+            if (left < Volatile.Read(ref _top.Low)) // First guess for L1.
             {
                 LowerLowWater(left);
             }
@@ -142,11 +142,13 @@ internal sealed class FreeIndexStack
         }
 
         // Counted before it is visible, so Count never drops below the true number.
-        Interlocked.Add(ref _top.Count, indices.Length);
+        Interlocked.Add(ref _top.Count, indices.Length); // Counter only, no edge: R1 publishes.
         int last = indices[^1];
+        // First guess for R1; a stale value only makes the CAS fail once.
         long top = Volatile.Read(ref _top.Word);
         while (true)
         {
+            // W2: the link below our last node, published by R1 (pairs with A2 of the next popper).
             Volatile.Write(ref _next[last], IndexOf(top));
 
             // R1: full fence (release): publishes W1 and the write above, and everything the releasing
@@ -171,6 +173,7 @@ internal sealed class FreeIndexStack
         int low = Volatile.Read(ref _top.Low);
         while (count < low)
         {
+            // L1: CAS-min; counters only, no edge.
             int seen = Interlocked.CompareExchange(ref _top.Low, count, low);
             if (seen == low)
             {

@@ -106,7 +106,7 @@ public sealed class PacketBuffer
     public bool IsSegment => _isSegment;
 
     /// <summary>Current number of references (0 when free); a snapshot, for diagnostics.</summary>
-    public int ReferenceCount => Volatile.Read(ref RefCountField);
+    public int ReferenceCount => Volatile.Read(ref RefCountField); // Diagnostic read, no edge.
 
     /// <summary>The data of this buffer (this segment only): <see cref="DataLength"/> bytes at <see cref="DataOffset"/>.</summary>
     /// <exception cref="InvalidOperationException">The buffer is free.</exception>
@@ -125,7 +125,10 @@ public sealed class PacketBuffer
         }
     }
 
-    /// <summary>The same bytes as <see cref="Data"/>, as <see cref="Memory{T}"/> for asynchronous APIs; valid until the buffer is released.</summary>
+    /// <summary>
+    /// The same bytes as <see cref="Data"/>, as <see cref="Memory{T}"/> for asynchronous APIs; valid until the
+    /// buffer is released. Allocation-free for regions up to 2 GiB (larger regions allocate a small view object).
+    /// </summary>
     /// <exception cref="InvalidOperationException">The buffer is free.</exception>
     /// <exception cref="ObjectDisposedException">The region is disposed.</exception>
     public Memory<byte> DataMemory
@@ -310,6 +313,7 @@ public sealed class PacketBuffer
             MemoryThrowHelper.ThrowArgument(nameof(tail), "The buffer is already a segment of a chain.");
         }
 
+        // The caller holds tail's only reference, so no other thread may change the count (no edge needed).
         if (Volatile.Read(ref tail.RefCountField) != 1)
         {
             MemoryThrowHelper.ThrowArgument(nameof(tail), "Only a rented buffer held by exactly one reference can be chained: its reference moves to the head.");
@@ -362,6 +366,7 @@ public sealed class PacketBuffer
             MemoryThrowHelper.ThrowSegment();
         }
 
+        // C1: first guess for the CAS below; a stale value only makes the CAS fail once.
         int current = Volatile.Read(ref RefCountField);
         while (true)
         {
@@ -375,7 +380,7 @@ public sealed class PacketBuffer
                 MemoryThrowHelper.ThrowInvalidOperation("Too many references to one packet buffer.");
             }
 
-            // Pairs with the CAS in DecrementReference: both see one total order of counts.
+            // C2: pairs with C3 in DecrementReference: all changes of the count are in one total order.
             int seen = Interlocked.CompareExchange(ref RefCountField, current + 1, current);
             if (seen == current)
             {
@@ -514,7 +519,7 @@ public sealed class PacketBuffer
 
     /// <summary>Called by the pool after taking the buffer off a free list, while it owns it alone.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void OnRent() => Volatile.Write(ref RefCountField, 1);
+    internal void OnRent() => Volatile.Write(ref RefCountField, 1); // No edge: the renter owns the buffer alone; others see it by the renter's own hand-off.
 
     /// <summary>Called by the pool when the count reached 0, before the buffer is published as free.</summary>
     internal void ResetForReuse()
@@ -575,6 +580,7 @@ public sealed class PacketBuffer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool DecrementReference()
     {
+        // C1, as in AddRef.
         int current = Volatile.Read(ref RefCountField);
         while (true)
         {
@@ -583,8 +589,9 @@ public sealed class PacketBuffer
                 MemoryThrowHelper.ThrowDoubleRelease();
             }
 
-            // Full fence (release): this holder's writes to the buffer happen before it is freed;
-            // pairs with the pool's push of the index (R1 in FreeIndexStack) and the next renter's pop.
+            // C3: full fence (release); pairs with C2 and with other holders' C3, so exactly one
+            // release sees 1 -> 0 and every holder's writes happen before the buffer is freed;
+            // the index then travels by R1 in FreeIndexStack (or the same thread's cache) to the next renter.
             int seen = Interlocked.CompareExchange(ref RefCountField, current - 1, current);
             if (seen == current)
             {
@@ -603,6 +610,7 @@ public sealed class PacketBuffer
         {
             // Chained segments hold exactly one reference (Chain checks it; AddRef refuses segments).
             PacketBuffer? next = segment._next;
+            // No edge: the head's C3 made this thread the chain's only user.
             Volatile.Write(ref segment.RefCountField, 0);
             segment._pool.Return(segment);
             segment = next;
