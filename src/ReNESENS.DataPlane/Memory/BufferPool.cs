@@ -423,7 +423,7 @@ public sealed class BufferPool : IDisposable
     private bool Refill(BufferCache cache)
     {
         int got = _free.TryPop(cache.Items.AsSpan(0, _burst));
-        if (got == 0 && ReclaimExitedThreadCaches() > 0)
+        if (got == 0 && AnyExitedThreadCache() && ReclaimExitedThreadCaches() > 0)
         {
             got = _free.TryPop(cache.Items.AsSpan(0, _burst));
         }
@@ -452,6 +452,20 @@ public sealed class BufferPool : IDisposable
         }
 
         return cache;
+    }
+
+    /// <summary>Lock-free look for a cache whose thread has exited, so a pool that stays exhausted does not take the lock on every failed rent.</summary>
+    private bool AnyExitedThreadCache()
+    {
+        foreach (BufferCache cache in Volatile.Read(ref _registry)) // Pairs with P1.
+        {
+            if (!cache.Owner.IsAlive)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private int ReclaimExitedThreadCachesUnsynchronized()

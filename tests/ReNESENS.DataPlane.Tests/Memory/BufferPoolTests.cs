@@ -283,6 +283,55 @@ public class BufferPoolTests
     }
 
     [Fact]
+    public void ADisposedPoolIsNotKeptAliveByThePerThreadCaches()
+    {
+        WeakReference pool = UseAndDispose();
+        for (int i = 0; i < 5 && pool.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        Assert.False(pool.IsAlive);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static WeakReference UseAndDispose()
+        {
+            var region = DmaRegion.Create(64 * 256, PageKind.Small);
+            var pool = new BufferPool(region, 0, 64, 256, cacheSize: 8);
+            Assert.True(pool.TryRent(out PacketBuffer? b));
+            b.Release();
+            pool.Dispose();
+            region.Dispose();
+            return new WeakReference(pool);
+        }
+    }
+
+    [Fact]
+    public void AnExhaustedPoolKeepsFailingCheaplyAndRecoversOnRelease()
+    {
+        using BufferPool pool = BufferPool.Create(16, 256, PageKind.Small, cacheSize: 4);
+        var all = new PacketBuffer[16];
+        Assert.Equal(16, pool.TryRentBurst(all));
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.False(pool.TryRent(out _));
+        }
+
+        Assert.Equal(1000, pool.RentFailures);
+        Assert.Equal(16, pool.Peak);
+        all[3].Release();
+        Assert.True(pool.TryRent(out PacketBuffer? back));
+        Assert.Same(all[3], back);
+        foreach (PacketBuffer b in all)
+        {
+            b.Release();
+        }
+
+        Assert.Equal(16, pool.Available);
+    }
+
+    [Fact]
     public void RentAndReleaseAllocateNothingInSteadyState()
     {
         foreach (int cacheSize in new[] { 0, 16 })
