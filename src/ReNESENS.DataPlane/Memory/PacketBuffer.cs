@@ -172,7 +172,7 @@ public sealed class PacketBuffer
     internal int Index => _index;
 
     /// <summary>Grows the data of the head segment by <paramref name="count"/> bytes into its headroom.</summary>
-    /// <returns>The new bytes at the front of the data.</returns>
+    /// <returns>The new bytes at the front of the data (not cleared: they hold whatever the buffer held before).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative or larger than <see cref="Headroom"/>.</exception>
     /// <exception cref="InvalidOperationException">The buffer is free or a segment.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -188,7 +188,7 @@ public sealed class PacketBuffer
 
     /// <summary>Grows the data of the head segment by <paramref name="count"/> bytes into its headroom, if there is room.</summary>
     /// <param name="count">Bytes to add in front; not negative.</param>
-    /// <param name="prepended">The new bytes at the front of the data; empty when false is returned.</param>
+    /// <param name="prepended">The new bytes at the front of the data (not cleared); empty when false is returned.</param>
     /// <returns>False (nothing changed) when the headroom is smaller than <paramref name="count"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">The buffer is free or a segment.</exception>
@@ -201,7 +201,7 @@ public sealed class PacketBuffer
             MemoryThrowHelper.ThrowNegative(nameof(count), count);
         }
 
-        if (count > _dataOffset)
+        if (count > _dataOffset || count > int.MaxValue - _packetLength)
         {
             prepended = default;
             return false;
@@ -215,7 +215,7 @@ public sealed class PacketBuffer
     }
 
     /// <summary>Grows the data of the last segment by <paramref name="count"/> bytes into its tailroom.</summary>
-    /// <returns>The new bytes at the end of the data.</returns>
+    /// <returns>The new bytes at the end of the data (not cleared: they hold whatever the buffer held before).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative or larger than <see cref="Tailroom"/>.</exception>
     /// <exception cref="InvalidOperationException">The buffer is free or a segment.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -231,7 +231,7 @@ public sealed class PacketBuffer
 
     /// <summary>Grows the data of the last segment by <paramref name="count"/> bytes into its tailroom, if there is room.</summary>
     /// <param name="count">Bytes to add at the end; not negative.</param>
-    /// <param name="appended">The new bytes at the end of the data; empty when false is returned.</param>
+    /// <param name="appended">The new bytes at the end of the data (not cleared); empty when false is returned.</param>
     /// <returns>False (nothing changed) when the tailroom is smaller than <paramref name="count"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">The buffer is free or a segment.</exception>
@@ -246,7 +246,7 @@ public sealed class PacketBuffer
 
         PacketBuffer last = _last;
         long end = last._dataOffset + last._dataLength;
-        if (count > last._capacity - end)
+        if (count > last._capacity - end || count > int.MaxValue - _packetLength)
         {
             appended = default;
             return false;

@@ -348,6 +348,7 @@ public class BufferPoolTests
 
         static void RentReleaseLoop(BufferPool pool, PacketBuffer[] burst, int rounds)
         {
+            Span<byte> copy = stackalloc byte[128];
             for (int i = 0; i < rounds; i++)
             {
                 if (!pool.TryRent(out PacketBuffer? one))
@@ -362,7 +363,20 @@ public class BufferPoolTests
                 one.Release();
                 one.Release();
                 int n = pool.TryRentBurst(burst);
+                burst[1].Append(100);
                 burst[0].Chain(burst[1]);
+                burst[0].CopyTo(copy);
+                int segments = 0;
+                foreach (PacketBuffer segment in burst[0].Segments)
+                {
+                    segments += segment.DataMemory.Length > 0 && segment.Iova != 0 ? 1 : 0;
+                }
+
+                if (segments != 1)
+                {
+                    throw new InvalidOperationException("segments");
+                }
+
                 burst[0].Release();
                 for (int k = 2; k < n; k++)
                 {
