@@ -28,4 +28,25 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build ReNESENS.DataPlane.sln -c Release
-dotnet test tests/ReNESENS.DataPlane.Tests/ReNESENS.DataPlane.Tests.csproj -c Release --no-build
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+status=0
+for project in tests/ReNESENS.DataPlane.Tests tests/ReNESENS.DataPlane.IntegrationTests; do
+  name=$(basename "$project")
+  dotnet test "$project/$name.csproj" -c Release --no-build \
+    --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=normal" || status=1
+done
+
+# One closing line over both test projects.
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+  f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+  passed=$((passed + p)); failed=$((failed + f))
+done
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] || status=1
+exit $status
