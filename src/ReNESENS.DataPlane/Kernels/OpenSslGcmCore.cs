@@ -1,0 +1,161 @@
+using System.Security.Cryptography;
+using ReNESENS.DataPlane.Interop;
+
+namespace ReNESENS.DataPlane.Kernels;
+
+/// <summary>
+/// AES-256-GCM through OpenSSL's EVP_aes_256_gcm: one context per direction, keyed once; each
+/// message resets only the nonce. Arguments are validated by <see cref="AesGcmCipher"/>.
+/// </summary>
+internal sealed unsafe class OpenSslGcmCore : IDisposable
+{
+    private readonly SafeEvpCipherContextHandle _encrypt;
+    private readonly SafeEvpCipherContextHandle _decrypt;
+
+    internal OpenSslGcmCore(ReadOnlySpan<byte> key)
+    {
+        _encrypt = SafeEvpCipherContextHandle.Create();
+        _decrypt = SafeEvpCipherContextHandle.Create();
+        try
+        {
+            nint cipher = LibCrypto.Aes256Gcm();
+            fixed (byte* k = key)
+            {
+                // The default GCM IV length is 12 bytes, the only one AesGcmCipher accepts.
+                if (LibCrypto.CipherInit(_encrypt.DangerousGetHandle(), cipher, 0, k, null, 1) != 1)
+                {
+                    LibCrypto.ThrowFailure("EVP_CipherInit_ex(aes-256-gcm, encrypt)");
+                }
+
+                if (LibCrypto.CipherInit(_decrypt.DangerousGetHandle(), cipher, 0, k, null, 0) != 1)
+                {
+                    LibCrypto.ThrowFailure("EVP_CipherInit_ex(aes-256-gcm, decrypt)");
+                }
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    internal void Encrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag, ReadOnlySpan<byte> associatedData)
+    {
+        bool added = false;
+        try
+        {
+            _encrypt.DangerousAddRef(ref added);
+            nint context = _encrypt.DangerousGetHandle();
+            byte scratch = 0;
+
+            // Pinned for the call; lengths were checked by AesGcmCipher (tag 16, nonce 12,
+            // ciphertext as long as plaintext, no partial overlap). Empty spans are skipped so no
+            // null pointer reaches EVP (a null output pointer would mean "this is AAD").
+            fixed (byte* n = nonce)
+            fixed (byte* input = plaintext)
+            fixed (byte* output = ciphertext)
+            fixed (byte* t = tag)
+            fixed (byte* aad = associatedData)
+            {
+                if (LibCrypto.CipherInit(context, 0, 0, null, n, LibCrypto.KeepDirection) != 1)
+                {
+                    LibCrypto.ThrowFailure("EVP_CipherInit_ex(nonce)");
+                }
+
+                if (!associatedData.IsEmpty && LibCrypto.CipherUpdate(context, null, out _, aad, associatedData.Length) != 1)
+                {
+                    LibCrypto.ThrowFailure("EVP_CipherUpdate(aad)");
+                }
+
+                if (!plaintext.IsEmpty && (LibCrypto.CipherUpdate(context, output, out int written, input, plaintext.Length) != 1 || written != plaintext.Length))
+                {
+                    LibCrypto.ThrowFailure("EVP_CipherUpdate(aes-256-gcm)");
+                }
+
+                if (LibCrypto.CipherFinal(context, &scratch, out _) != 1)
+                {
+                    LibCrypto.ThrowFailure("EVP_CipherFinal_ex(aes-256-gcm)");
+                }
+
+                if (LibCrypto.CipherContextControl(context, LibCrypto.CtrlAeadGetTag, tag.Length, t) != 1)
+                {
+                    LibCrypto.ThrowFailure("EVP_CIPHER_CTX_ctrl(GET_TAG)");
+                }
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                _encrypt.DangerousRelease();
+            }
+        }
+    }
+
+    internal bool Decrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, ReadOnlySpan<byte> associatedData)
+    {
+        bool added = false;
+        Span<byte> expected = stackalloc byte[16];
+        tag.CopyTo(expected);
+        try
+        {
+            _decrypt.DangerousAddRef(ref added);
+            nint context = _decrypt.DangerousGetHandle();
+            byte scratch = 0;
+
+            // Same invariants as Encrypt; the tag is copied to a writable buffer because
+            // EVP_CTRL_AEAD_SET_TAG takes a non-const pointer.
+            fixed (byte* n = nonce)
+            fixed (byte* input = ciphertext)
+            fixed (byte* output = plaintext)
+            fixed (byte* t = expected)
+            fixed (byte* aad = associatedData)
+            {
+                if (LibCrypto.CipherInit(context, 0, 0, null, n, LibCrypto.KeepDirection) != 1)
+                {
+                    LibCrypto.ThrowFailure("EVP_CipherInit_ex(nonce)");
+                }
+
+                if (!associatedData.IsEmpty && LibCrypto.CipherUpdate(context, null, out _, aad, associatedData.Length) != 1)
+                {
+                    LibCrypto.ThrowFailure("EVP_CipherUpdate(aad)");
+                }
+
+                if (!ciphertext.IsEmpty && (LibCrypto.CipherUpdate(context, output, out int written, input, ciphertext.Length) != 1 || written != ciphertext.Length))
+                {
+                    LibCrypto.ThrowFailure("EVP_CipherUpdate(aes-256-gcm)");
+                }
+
+                if (LibCrypto.CipherContextControl(context, LibCrypto.CtrlAeadSetTag, expected.Length, t) != 1)
+                {
+                    LibCrypto.ThrowFailure("EVP_CIPHER_CTX_ctrl(SET_TAG)");
+                }
+
+                if (LibCrypto.CipherFinal(context, &scratch, out _) == 1)
+                {
+                    return true;
+                }
+
+                // A tag mismatch queues an error; it is an expected outcome, not a failure.
+                LibCrypto.ErrorClear();
+                CryptographicOperations.ZeroMemory(plaintext);
+                return false;
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                _decrypt.DangerousRelease();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _encrypt.Dispose();
+        _decrypt.Dispose();
+    }
+}
