@@ -19,6 +19,13 @@ if (args.Length == 1 && FuzzTargets.All.TryGetValue(args[0], out FuzzTarget? tar
 
 if (args.Length >= 3 && args[0] == "run" && FuzzTargets.All.TryGetValue(args[1], out target))
 {
+    // After fuzz.sh the library dll here is instrumented: its probes write to the AFL bitmap,
+    // which only the fork server sets up. Give them a scratch one so triage runs too.
+    unsafe
+    {
+        SharpFuzz.Common.Trace.SharedMem = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(1 << 16);
+    }
+
     int failures = 0;
     foreach (string file in args[2..])
     {
