@@ -44,10 +44,16 @@ if (args.Length >= 3 && args[0] == "run" && FuzzTargets.All.TryGetValue(args[1],
     return failures == 0 ? 0 : 1;
 }
 
-if (args.Length == 3 && args[0] == "seed" && args[1] == "bytering")
+// Seed generators by target; a target without one starts from hand-made files.
+var seeds = new Dictionary<string, Func<IEnumerable<(string Name, byte[] Data)>>>(StringComparer.Ordinal)
+{
+    ["bytering"] = ByteRingSeeds.Create,
+};
+
+if (args.Length == 3 && args[0] == "seed" && seeds.TryGetValue(args[1], out var createSeeds))
 {
     Directory.CreateDirectory(args[2]);
-    foreach ((string name, byte[] data) in ByteRingSeeds.Create())
+    foreach ((string name, byte[] data) in createSeeds())
     {
         File.WriteAllBytes(Path.Combine(args[2], name), data);
     }
