@@ -34,8 +34,14 @@ public sealed unsafe class ByteRing
     /// <summary>Producer: filler written in front of the outstanding reservation. Producer thread only.</summary>
     private long _reservedPadding;
 
+    /// <summary>Producer: the tail <see cref="TryReserve"/> checked; <see cref="Commit"/> writes there, never re-reading shared memory. Producer thread only.</summary>
+    private long _reservedTail;
+
     /// <summary>Consumer: bytes (padding included) of the record handed out by <see cref="TryRead"/>, 0 when none. Consumer thread only.</summary>
     private long _reading;
+
+    /// <summary>Consumer: the head <see cref="TryRead"/> checked; <see cref="Release"/> advances it, never re-reading shared memory. Consumer thread only.</summary>
+    private long _readingHead;
 
     private ByteRing(DmaRegion region, long offset, long capacity)
     {
@@ -118,6 +124,7 @@ public sealed unsafe class ByteRing
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The length is negative or above <see cref="MaxRecordLength"/>.</exception>
     /// <exception cref="InvalidOperationException">A reservation is already outstanding.</exception>
+    /// <exception cref="InvalidDataException">The shared indices are in a state no correct pair of sides can leave.</exception>
     public bool TryReserve(int length, out Span<byte> record)
     {
         if ((uint)length > (uint)MaxRecordLength)
@@ -141,6 +148,13 @@ public sealed unsafe class ByteRing
             ThrowCorrupt($"head {head} and tail {tail} are {used} bytes apart in a {_capacity}-byte ring");
         }
 
+        // Records and padding are 8-byte multiples, so a correct tail is 8-aligned; an unaligned one
+        // would put a header (or padding shorter than its header) across the end of the area.
+        if ((tail & 7) != 0)
+        {
+            ThrowCorrupt($"tail {tail} is not 8-byte aligned");
+        }
+
         long need = RecordSize(length);
         long position = tail & _mask;
         long contiguous = _capacity - position;
@@ -153,6 +167,7 @@ public sealed unsafe class ByteRing
 
         _reserved = padding + need;
         _reservedPadding = padding;
+        _reservedTail = tail;
         long start = padding == 0 ? position : 0;
 
         // Invariant: start + need <= capacity (need fits before the end, or the record restarts at 0 and need <= capacity / 2).
@@ -176,7 +191,8 @@ public sealed unsafe class ByteRing
             ThrowLength(length);
         }
 
-        long tail = _header->Tail;
+        // The tail checked by TryReserve, not shared memory again: the peer may have changed it since.
+        long tail = _reservedTail;
         long position = tail & _mask;
         if (_reservedPadding != 0)
         {
@@ -237,6 +253,12 @@ public sealed unsafe class ByteRing
             ThrowCorrupt($"head {head} and tail {tail} are {available} bytes apart in a {_capacity}-byte ring");
         }
 
+        // Head is in shared memory too: an unaligned one would put the record header across the end of the area.
+        if ((head & 7) != 0)
+        {
+            ThrowCorrupt($"head {head} is not 8-byte aligned");
+        }
+
         long position = head & _mask;
         ByteRingRecordHeader header = ReadHeader(position);
         long consumed = 0;
@@ -260,13 +282,20 @@ public sealed unsafe class ByteRing
             ThrowCorrupt($"record kind {header.Kind} at position {position}");
         }
 
-        long size = header.Length > int.MaxValue ? long.MaxValue : RecordSize((int)header.Length);
+        // No correct producer writes more than MaxRecordLength; a consumer may size its buffers by it.
+        if (header.Length > (uint)MaxRecordLength)
+        {
+            ThrowCorrupt($"a {header.Length}-byte record at position {position} exceeds the {MaxRecordLength}-byte maximum");
+        }
+
+        long size = RecordSize((int)header.Length);
         if (size > available || size > _capacity - position)
         {
             ThrowCorrupt($"a {header.Length}-byte record at position {position} runs past the {available} bytes published or the end of the area");
         }
 
         _reading = consumed + size;
+        _readingHead = head;
 
         // Invariant: position + size <= capacity was checked just above, on the local copy of the header.
         record = new ReadOnlySpan<byte>(_data + position + ByteRingRecordHeader.Size, (int)header.Length);
@@ -282,7 +311,8 @@ public sealed unsafe class ByteRing
             ThrowState("No record is being read.");
         }
 
-        long head = _header->Head;
+        // The head checked by TryRead, not shared memory again: the peer may have changed it since.
+        long head = _readingHead;
         long advance = _reading;
         _reading = 0;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using ReNESENS.DataPlane.Fuzz.Targets;
 using ReNESENS.DataPlane.Memory;
 using ReNESENS.DataPlane.Rings;
 
@@ -197,6 +198,78 @@ public sealed class ByteRingTests : IDisposable
             {
             }
         }
+    }
+
+    // Found by the bytering fuzz target (tests/ReNESENS.DataPlane.Fuzz/crashes/bytering). The ring's
+    // area ends where a guard page starts, so a byte read or written past the area ends the process.
+    private const int GuardedOffset = 4096 - 384 - 256;
+
+    [Fact]
+    public void AnUnalignedHeadIsCorruptNotAReadPastTheArea()
+    {
+        using DmaRegion region = GuardedRegion.Create(4096);
+        ByteRing.Create(region, GuardedOffset, 256);
+        ByteRing consumer = ByteRing.Attach(region, GuardedOffset);
+
+        // Position 255: the 8-byte record header there would straddle the end of the area.
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8), 255);
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8), 255 + 16);
+        Assert.Throws<InvalidDataException>(() => consumer.TryRead(out _));
+    }
+
+    [Fact]
+    public void AnUnalignedTailIsCorruptNotAWritePastTheArea()
+    {
+        using DmaRegion region = GuardedRegion.Create(4096);
+        ByteRing producer = ByteRing.Create(region, GuardedOffset, 256);
+
+        // Position 252: 4 bytes to the end, so the record needs padding shorter than a padding header.
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8), 252);
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8), 252);
+        Assert.Throws<InvalidDataException>(() => producer.TryReserve(8, out _));
+    }
+
+    [Fact]
+    public void CommitWritesWhereItReservedWhateverThePeerDidToTheTail()
+    {
+        using DmaRegion region = GuardedRegion.Create(4096);
+        ByteRing producer = ByteRing.Create(region, GuardedOffset, 256);
+        ByteRing consumer = ByteRing.Attach(region, GuardedOffset);
+        Assert.True(producer.TryReserve(6, out Span<byte> record));
+        Fill(record, 1);
+
+        // Commit used to re-read the tail and write its record header at position 255.
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8), 255);
+        producer.Commit(6);
+        Assert.Equal(16, BinaryPrimitives.ReadInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8)));
+        Assert.True(consumer.TryRead(out ReadOnlySpan<byte> read));
+        Check(read, 1);
+        consumer.Release();
+    }
+
+    [Fact]
+    public void ReleaseAdvancesTheHeadItReadWhateverThePeerDidToIt()
+    {
+        using DmaRegion region = GuardedRegion.Create(4096);
+        ByteRing producer = ByteRing.Create(region, GuardedOffset, 256);
+        ByteRing consumer = ByteRing.Attach(region, GuardedOffset);
+        Assert.True(producer.TryWrite("abc"u8));
+        Assert.True(consumer.TryRead(out _));
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8), 3);
+        consumer.Release();
+        Assert.Equal(16, BinaryPrimitives.ReadInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8)));
+    }
+
+    [Fact]
+    public void ARecordLongerThanMaxRecordLengthIsCorrupt()
+    {
+        ByteRing.Create(_region, 0, 256);
+        ByteRing consumer = ByteRing.Attach(_region, 0);
+
+        // 200 bytes fit in the area but no producer can write more than 120 into a 256-byte ring.
+        BinaryPrimitives.WriteInt64LittleEndian(_region.GetSpan(128, 8), 208);
+        BinaryPrimitives.WriteUInt32LittleEndian(_region.GetSpan(384, 4), 200);
+        Assert.Throws<InvalidDataException>(() => consumer.TryRead(out _));
     }
 
     [Fact]
