@@ -34,17 +34,23 @@ public sealed unsafe class ByteRing
     /// <summary>Producer: filler written in front of the outstanding reservation. Producer thread only.</summary>
     private long _reservedPadding;
 
-    /// <summary>Producer: the tail <see cref="TryReserve"/> checked; <see cref="Commit"/> writes there, never re-reading shared memory. Producer thread only.</summary>
-    private long _reservedTail;
+    /// <summary>
+    /// Producer: the tail this side last published. Read from shared memory once (when the ring is
+    /// created or attached) and from then on only written there, so a peer that scribbles on Tail
+    /// cannot move where we write. Producer thread only.
+    /// </summary>
+    private long _tail;
 
     /// <summary>Consumer: bytes (padding included) of the record handed out by <see cref="TryRead"/>, 0 when none. Consumer thread only.</summary>
     private long _reading;
 
-    /// <summary>Consumer: the head <see cref="TryRead"/> checked; <see cref="Release"/> advances it, never re-reading shared memory. Consumer thread only.</summary>
-    private long _readingHead;
+    /// <summary>Consumer: the head this side last published; read from shared memory once, like <see cref="_tail"/>. Consumer thread only.</summary>
+    private long _head;
 
-    private ByteRing(DmaRegion region, long offset, long capacity)
+    private ByteRing(DmaRegion region, long offset, long capacity, long head, long tail)
     {
+        _head = head;
+        _tail = tail;
         _region = region;
 
         // Invariant: the caller checked [offset, offset + RequiredSize(capacity)) lies in the region.
@@ -80,7 +86,7 @@ public sealed unsafe class ByteRing
         ArgumentNullException.ThrowIfNull(region);
         CheckCapacity(capacity);
         CheckPlacement(region, offset, GetRequiredSize(capacity));
-        var ring = new ByteRing(region, offset, capacity);
+        var ring = new ByteRing(region, offset, capacity, head: 0, tail: 0);
         ByteRingHeader* h = ring._header;
         h->Capacity = capacity;
         h->Version = ByteRingHeader.CurrentVersion;
@@ -115,7 +121,17 @@ public sealed unsafe class ByteRing
             throw new InvalidDataException($"The ByteRing at offset {offset} claims a capacity of {capacity} bytes, which is not a power of two that fits the region.");
         }
 
-        return new ByteRing(region, offset, capacity);
+        // The only read of each side's own index: afterwards each side keeps its index privately.
+        // Records and padding are 8-byte multiples, so correct indices are 8-aligned; an unaligned
+        // one would put a record header across the end of the area.
+        long head = Volatile.Read(ref h->Head);
+        long tail = Volatile.Read(ref h->Tail);
+        if (((head | tail) & 7) != 0 || (ulong)(tail - head) > (ulong)capacity)
+        {
+            throw new InvalidDataException($"The ByteRing at offset {offset} has head {head} and tail {tail}, which no correct pair of sides leaves in a {capacity}-byte ring.");
+        }
+
+        return new ByteRing(region, offset, capacity, head, tail);
     }
 
     /// <summary>
@@ -138,7 +154,7 @@ public sealed unsafe class ByteRing
         }
 
         _region.ThrowIfDisposed();
-        long tail = _header->Tail; // Only this side writes Tail.
+        long tail = _tail;
 
         // A1: pairs with R3 in Release: the consumer is done with the bytes up to Head.
         long head = Volatile.Read(ref _header->Head);
@@ -146,13 +162,6 @@ public sealed unsafe class ByteRing
         if ((ulong)used > (ulong)_capacity)
         {
             ThrowCorrupt($"head {head} and tail {tail} are {used} bytes apart in a {_capacity}-byte ring");
-        }
-
-        // Records and padding are 8-byte multiples, so a correct tail is 8-aligned; an unaligned one
-        // would put a header (or padding shorter than its header) across the end of the area.
-        if ((tail & 7) != 0)
-        {
-            ThrowCorrupt($"tail {tail} is not 8-byte aligned");
         }
 
         long need = RecordSize(length);
@@ -167,7 +176,6 @@ public sealed unsafe class ByteRing
 
         _reserved = padding + need;
         _reservedPadding = padding;
-        _reservedTail = tail;
         long start = padding == 0 ? position : 0;
 
         // Invariant: start + need <= capacity (need fits before the end, or the record restarts at 0 and need <= capacity / 2).
@@ -191,8 +199,7 @@ public sealed unsafe class ByteRing
             ThrowLength(length);
         }
 
-        // The tail checked by TryReserve, not shared memory again: the peer may have changed it since.
-        long tail = _reservedTail;
+        long tail = _tail;
         long position = tail & _mask;
         if (_reservedPadding != 0)
         {
@@ -204,6 +211,7 @@ public sealed unsafe class ByteRing
         long advance = _reservedPadding + RecordSize(length);
         _reserved = 0;
         _reservedPadding = 0;
+        _tail = tail + advance;
 
         // R1: publishes the record bytes and headers; pairs with A2 in TryRead.
         Volatile.Write(ref _header->Tail, tail + advance);
@@ -237,7 +245,7 @@ public sealed unsafe class ByteRing
         }
 
         _region.ThrowIfDisposed();
-        long head = _header->Head; // Only this side writes Head.
+        long head = _head;
 
         // A2: pairs with R1 in Commit: the record bytes are visible once Tail covers them.
         long tail = Volatile.Read(ref _header->Tail);
@@ -251,12 +259,6 @@ public sealed unsafe class ByteRing
         if ((ulong)available > (ulong)_capacity)
         {
             ThrowCorrupt($"head {head} and tail {tail} are {available} bytes apart in a {_capacity}-byte ring");
-        }
-
-        // Head is in shared memory too: an unaligned one would put the record header across the end of the area.
-        if ((head & 7) != 0)
-        {
-            ThrowCorrupt($"head {head} is not 8-byte aligned");
         }
 
         long position = head & _mask;
@@ -295,7 +297,6 @@ public sealed unsafe class ByteRing
         }
 
         _reading = consumed + size;
-        _readingHead = head;
 
         // Invariant: position + size <= capacity was checked just above, on the local copy of the header.
         record = new ReadOnlySpan<byte>(_data + position + ByteRingRecordHeader.Size, (int)header.Length);
@@ -311,13 +312,12 @@ public sealed unsafe class ByteRing
             ThrowState("No record is being read.");
         }
 
-        // The head checked by TryRead, not shared memory again: the peer may have changed it since.
-        long head = _readingHead;
-        long advance = _reading;
+        long head = _head + _reading;
+        _head = head;
         _reading = 0;
 
         // R3: hands the bytes back; pairs with A1 in TryReserve.
-        Volatile.Write(ref _header->Head, head + advance);
+        Volatile.Write(ref _header->Head, head);
     }
 
     private const long MinCapacity = 256;
@@ -328,7 +328,8 @@ public sealed unsafe class ByteRing
 
     private ByteRingRecordHeader ReadHeader(long position)
     {
-        // Invariant: position is 8-aligned and below capacity, so the 8-byte header lies in the area.
+        // Invariant: position is 8-aligned (private indices only ever advance by 8-byte multiples from
+        // checked starts) and below capacity, so the 8-byte header lies in the area.
         // Shared memory is read once: the caller checks and uses only this copy.
         return Unsafe.ReadUnaligned<ByteRingRecordHeader>(_data + position);
     }

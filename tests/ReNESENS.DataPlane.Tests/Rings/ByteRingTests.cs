@@ -204,29 +204,47 @@ public sealed class ByteRingTests : IDisposable
     // area ends where a guard page starts, so a byte read or written past the area ends the process.
     private const int GuardedOffset = 4096 - 384 - 256;
 
-    [Fact]
-    public void AnUnalignedHeadIsCorruptNotAReadPastTheArea()
+    [Theory]
+    [InlineData(255L, 255L + 16)]
+    [InlineData(252L, 252L)]
+    [InlineData(0L, 257L)]
+    [InlineData(0L, 4L)]
+    public void AttachRefusesIndicesNoCorrectPairLeaves(long head, long tail)
     {
+        // Unaligned indices would put a record header (or padding shorter than one) across the
+        // end of the area; indices further apart than the capacity would read unpublished bytes.
         using DmaRegion region = GuardedRegion.Create(4096);
         ByteRing.Create(region, GuardedOffset, 256);
-        ByteRing consumer = ByteRing.Attach(region, GuardedOffset);
-
-        // Position 255: the 8-byte record header there would straddle the end of the area.
-        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8), 255);
-        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8), 255 + 16);
-        Assert.Throws<InvalidDataException>(() => consumer.TryRead(out _));
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8), head);
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8), tail);
+        Assert.Throws<InvalidDataException>(() => ByteRing.Attach(region, GuardedOffset));
     }
 
     [Fact]
-    public void AnUnalignedTailIsCorruptNotAWritePastTheArea()
+    public void APeerThatMovesOurOwnIndexAfterAttachCannotMoveWhereWeReadOrWrite()
     {
         using DmaRegion region = GuardedRegion.Create(4096);
         ByteRing producer = ByteRing.Create(region, GuardedOffset, 256);
+        ByteRing consumer = ByteRing.Attach(region, GuardedOffset);
+        Assert.True(producer.TryWrite("first"u8));
 
-        // Position 252: 4 bytes to the end, so the record needs padding shorter than a padding header.
-        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8), 252);
-        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8), 252);
-        Assert.Throws<InvalidDataException>(() => producer.TryReserve(8, out _));
+        // The peer scribbles unaligned values over both indices; each side keeps its own.
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8), 3);
+        Assert.True(producer.TryWrite("second"u8));
+        Assert.True(consumer.TryRead(out ReadOnlySpan<byte> first));
+        Assert.Equal("first"u8, first);
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8), 255);
+        consumer.Release();
+        Assert.Equal(16, BinaryPrimitives.ReadInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8)));
+
+        // The producer's next commit publishes its own tail again, over the scribble.
+        Assert.True(producer.TryWrite("third"u8));
+        Assert.Equal(48, BinaryPrimitives.ReadInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8)));
+        Assert.True(consumer.TryRead(out ReadOnlySpan<byte> second));
+        Assert.Equal("second"u8, second);
+        consumer.Release();
+        Assert.True(consumer.TryRead(out ReadOnlySpan<byte> third));
+        Assert.Equal("third"u8, third);
     }
 
     [Fact]
