@@ -72,7 +72,15 @@ public static class ByteRingTarget
 
     private static void RunImage(DmaRegion region, ReadOnlySpan<byte> image)
     {
-        long claimed = image.Length >= 16 ? BinaryPrimitives.ReadInt64LittleEndian(image[8..]) : 0;
+        // The capacity field as Attach will see it: bytes the image does not cover are the region's zeros.
+        Span<byte> field = stackalloc byte[8];
+        field.Clear();
+        if (image.Length > 8)
+        {
+            image[8..Math.Min(16, image.Length)].CopyTo(field);
+        }
+
+        long claimed = BinaryPrimitives.ReadInt64LittleEndian(field);
         int offset = OffsetFor(claimed);
         int copied = Math.Min(image.Length, RegionSize - offset);
         image[..copied].CopyTo(region.GetSpan(offset, copied));
