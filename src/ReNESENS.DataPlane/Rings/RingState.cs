@@ -1,0 +1,169 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ReNESENS.DataPlane.Rings;
+
+/// <summary>
+/// The storage and indices of a ring and the enqueue/dequeue algorithm, shared by
+/// <see cref="SpscRing{T}"/> and <see cref="MpmcRing{T}"/>, which differ only in the
+/// <see cref="IRingSideSync"/> policies they pass for each side.
+/// </summary>
+/// <remarks>
+/// Indices are free-running 64-bit counters (they never wrap in practice), masked into the slot
+/// array. Invariant: consumer tail &lt;= consumer head &lt;= producer tail &lt;= producer head &lt;=
+/// consumer tail + capacity. Slots in [consumer tail, producer tail) hold published items; a side
+/// owns the slots between its tail and its head while it copies. The whole capacity is usable
+/// (unlike a ring that tells full from empty by one spare slot).
+/// </remarks>
+/// <typeparam name="T">The element type; copied by value.</typeparam>
+internal struct RingState<T>
+    where T : unmanaged
+{
+    /// <summary>Smallest capacity.</summary>
+    public const int MinCapacity = 2;
+
+    /// <summary>Largest capacity: the largest power of two an array and an <see cref="int"/> count can hold.</summary>
+    public const int MaxCapacity = 1 << 30;
+
+    /// <summary>Slot storage, length <see cref="_capacity"/>. The reference never changes; slots are written by the producer(s), read by the consumer(s).</summary>
+    private readonly T[] _slots;
+
+    /// <summary><see cref="_capacity"/> - 1. Set once by the constructor.</summary>
+    private readonly ulong _mask;
+
+    /// <summary>Power of two. Set once by the constructor; kept here so no side reads the array header next to the hot slots.</summary>
+    private readonly uint _capacity;
+
+    /// <summary>Producer and consumer heads and tails, each on its own padded cache lines.</summary>
+    private RingIndices _indices;
+
+    public RingState(int capacity)
+    {
+        if (capacity < MinCapacity || capacity > MaxCapacity || !BitOperations.IsPow2(capacity))
+        {
+            RingThrowHelper.ThrowCapacityOutOfRange(capacity);
+        }
+
+        _slots = new T[capacity];
+        _capacity = (uint)capacity;
+        _mask = (ulong)capacity - 1;
+    }
+
+    public readonly int Capacity => (int)_capacity;
+
+    /// <summary>A snapshot; exact only while neither side is moving.</summary>
+    public int Count
+    {
+        get
+        {
+            // Consumer tail first: the producer tail read after it is never below it. Both
+            // acquire, pairing with the R1 releases, so the snapshot is no older than what this
+            // thread already saw. The difference may exceed the capacity if the consumer and then
+            // the producer moved between the two reads; clamp.
+            ulong consumerTail = Volatile.Read(ref _indices.Consumer.Tail);
+            ulong producerTail = Volatile.Read(ref _indices.Producer.Tail);
+            return (int)Math.Min(producerTail - consumerTail, _capacity);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Enqueue<TSync>(ReadOnlySpan<T> items, bool bulk)
+        where TSync : IRingSideSync
+    {
+        uint n = TSync.Reserve(ref _indices.Producer, ref _indices.Consumer, _capacity, (uint)items.Length, bulk, out ulong head);
+        if (n != 0)
+        {
+            CopyIn(head, items[..(int)n]);
+            TSync.Publish(ref _indices.Producer, head, n);
+        }
+
+        return (int)n;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Dequeue<TSync>(Span<T> destination, bool bulk)
+        where TSync : IRingSideSync
+    {
+        uint n = TSync.Reserve(ref _indices.Consumer, ref _indices.Producer, 0, (uint)destination.Length, bulk, out ulong head);
+        if (n != 0)
+        {
+            CopyOut(head, destination[..(int)n]);
+            TSync.Publish(ref _indices.Consumer, head, n);
+        }
+
+        return (int)n;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryEnqueue<TSync>(T item)
+        where TSync : IRingSideSync
+    {
+        if (TSync.Reserve(ref _indices.Producer, ref _indices.Consumer, _capacity, 1, bulk: true, out ulong head) == 0)
+        {
+            return false;
+        }
+
+        // Unsafe: (head & _mask) < _capacity == _slots.Length, so the slot is inside the array.
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), (nint)(head & _mask)) = item;
+        TSync.Publish(ref _indices.Producer, head, 1);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryDequeue<TSync>(out T item)
+        where TSync : IRingSideSync
+    {
+        if (TSync.Reserve(ref _indices.Consumer, ref _indices.Producer, 0, 1, bulk: true, out ulong head) == 0)
+        {
+            item = default;
+            return false;
+        }
+
+        // Unsafe: (head & _mask) < _capacity == _slots.Length, so the slot is inside the array.
+        item = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), (nint)(head & _mask));
+        TSync.Publish(ref _indices.Consumer, head, 1);
+        return true;
+    }
+
+    /// <summary>Copies <paramref name="items"/> (at most the capacity) into the slots from <paramref name="head"/> on, wrapping once if needed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void CopyIn(ulong head, ReadOnlySpan<T> items)
+    {
+        // Unsafe: index < _capacity == _slots.Length, and the spans made below cover
+        // [index, index + first) with first <= _capacity - index, and [0, items.Length - first)
+        // with items.Length <= _capacity (Reserve never grants more than the capacity): both
+        // inside the array, which lives as long as this ring.
+        int index = (int)(head & _mask);
+        ref T slots = ref MemoryMarshal.GetArrayDataReference(_slots);
+        int first = (int)_capacity - index;
+        if (items.Length <= first)
+        {
+            items.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref slots, index), items.Length));
+        }
+        else
+        {
+            items[..first].CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref slots, index), first));
+            items[first..].CopyTo(MemoryMarshal.CreateSpan(ref slots, items.Length - first));
+        }
+    }
+
+    /// <summary>Copies <paramref name="destination"/>.Length items (at most the capacity) out of the slots from <paramref name="head"/> on, wrapping once if needed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void CopyOut(ulong head, Span<T> destination)
+    {
+        // Unsafe: same bounds argument as CopyIn.
+        int index = (int)(head & _mask);
+        ref T slots = ref MemoryMarshal.GetArrayDataReference(_slots);
+        int first = (int)_capacity - index;
+        if (destination.Length <= first)
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref slots, index), destination.Length).CopyTo(destination);
+        }
+        else
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref slots, index), first).CopyTo(destination);
+            MemoryMarshal.CreateReadOnlySpan(ref slots, destination.Length - first).CopyTo(destination[first..]);
+        }
+    }
+}
