@@ -26,6 +26,9 @@ internal struct RingState<T>
     /// <summary>Largest capacity: the largest power of two an array and an <see cref="int"/> count can hold.</summary>
     public const int MaxCapacity = 1 << 30;
 
+    /// <summary>Copies up to this many bytes with an inline loop rather than memmove.</summary>
+    private const int SmallCopyBytes = 64;
+
     /// <summary>Slot storage, length <see cref="_capacity"/>. The reference never changes; slots are written by the producer(s), read by the consumer(s).</summary>
     private readonly T[] _slots;
 
@@ -130,21 +133,22 @@ internal struct RingState<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly void CopyIn(ulong head, ReadOnlySpan<T> items)
     {
-        // Unsafe: index < _capacity == _slots.Length, and the spans made below cover
+        // Unsafe: index < _capacity == _slots.Length; the ranges copied below are
         // [index, index + first) with first <= _capacity - index, and [0, items.Length - first)
         // with items.Length <= _capacity (Reserve never grants more than the capacity): both
         // inside the array, which lives as long as this ring.
         int index = (int)(head & _mask);
         ref T slots = ref MemoryMarshal.GetArrayDataReference(_slots);
+        ref T source = ref MemoryMarshal.GetReference(items);
         int first = (int)_capacity - index;
         if (items.Length <= first)
         {
-            items.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref slots, index), items.Length));
+            Copy(ref source, ref Unsafe.Add(ref slots, index), items.Length);
         }
         else
         {
-            items[..first].CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref slots, index), first));
-            items[first..].CopyTo(MemoryMarshal.CreateSpan(ref slots, items.Length - first));
+            Copy(ref source, ref Unsafe.Add(ref slots, index), first);
+            Copy(ref Unsafe.Add(ref source, first), ref slots, items.Length - first);
         }
     }
 
@@ -155,15 +159,38 @@ internal struct RingState<T>
         // Unsafe: same bounds argument as CopyIn.
         int index = (int)(head & _mask);
         ref T slots = ref MemoryMarshal.GetArrayDataReference(_slots);
+        ref T target = ref MemoryMarshal.GetReference(destination);
         int first = (int)_capacity - index;
         if (destination.Length <= first)
         {
-            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref slots, index), destination.Length).CopyTo(destination);
+            Copy(ref Unsafe.Add(ref slots, index), ref target, destination.Length);
         }
         else
         {
-            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref slots, index), first).CopyTo(destination);
-            MemoryMarshal.CreateReadOnlySpan(ref slots, destination.Length - first).CopyTo(destination[first..]);
+            Copy(ref Unsafe.Add(ref slots, index), ref target, first);
+            Copy(ref slots, ref Unsafe.Add(ref target, first), destination.Length - first);
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="count"/> items between non-overlapping ranges that the caller has
+    /// checked. Small copies are an inline loop (a call to memmove costs more than moving a few
+    /// words); larger ones go to memmove, which uses the widest vectors.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(ref T source, ref T destination, int count)
+    {
+        if (count * Unsafe.SizeOf<T>() <= SmallCopyBytes)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Unsafe.Add(ref destination, i) = Unsafe.Add(ref source, i);
+            }
+        }
+        else
+        {
+            // Unsafe: both ranges hold count items (the caller's bounds argument).
+            MemoryMarshal.CreateReadOnlySpan(ref source, count).CopyTo(MemoryMarshal.CreateSpan(ref destination, count));
         }
     }
 }
