@@ -10,6 +10,9 @@ namespace ReNESENS.DataPlane.Rings;
 /// <remarks>
 /// Not lock-free in the strict sense: a thread preempted between its reservation and its publish
 /// holds back the publishes of the reservations after it (as in rte_ring). Waiters spin, then yield.
+/// Unlike rte_ring, the opposite tail is cached on this side's own cache line (shared by the
+/// threads of this side), so a reservation reads the opposite side's line only when the cache
+/// says there is not enough.
 /// </remarks>
 internal readonly struct MultiThreadSync : IRingSideSync
 {
@@ -18,18 +21,32 @@ internal readonly struct MultiThreadSync : IRingSideSync
     {
         while (true)
         {
-            // A0: acquire, keeps this head read before the opposite-tail read below. The opposite
-            // tail only grows, so read after the head it bounds (producer: head <= opposite tail +
-            // capacity; consumer: head <= opposite tail) and "available" cannot underflow.
+            // A0: acquire, keeps this head read before the reads below.
             ulong current = Volatile.Read(ref self.Head);
 
-            // A1: acquire, pairs with R1 (the opposite side's release of its tail): the opposite
-            // side's slot accesses below that tail happen before ours.
-            ulong available = capacityOffset + Volatile.Read(ref opposite.Tail) - current;
+            // A3: acquire, pairs with R3 (the thread of this side that last refreshed the cache):
+            // through it, with that thread's A1, the opposite side's slot accesses below the cached
+            // tail happen before ours. The cache only lags the real tail, so what it grants is
+            // always really free (producer) or filled (consumer); it may even be older than our
+            // head (other threads of this side moved on), hence the signed difference.
+            long available = (long)(capacityOffset + Volatile.Read(ref self.OppositeTailCache) - current);
+            if (available < count)
+            {
+                // A1: acquire, pairs with R1 (the opposite side's release of its tail): the
+                // opposite side's slot accesses below that tail happen before ours. Read after the
+                // head (A0) it bounds, so this difference cannot be negative.
+                ulong oppositeTail = Volatile.Read(ref opposite.Tail);
+
+                // R3: release, pairs with A3 of the threads of this side that use the cache.
+                // Racing refreshes may leave an older value; that only costs a later refresh.
+                Volatile.Write(ref self.OppositeTailCache, oppositeTail);
+                available = (long)(capacityOffset + oppositeTail - current);
+            }
+
             uint n = count;
             if (available < n)
             {
-                if (bulk || available == 0)
+                if (bulk || available <= 0)
                 {
                     head = current;
                     return 0;

@@ -29,9 +29,11 @@ internal struct RingHeadTail
     public ulong Tail;
 
     /// <summary>
-    /// Single-threaded side only: the opposite side's tail as last read by this side. It only
-    /// lags the real value, so it can only under-estimate what is available; refreshed when it
-    /// says there is not enough. Written and read by this side's thread only.
+    /// The opposite side's tail as last read by this side. It only lags the real value, so it can
+    /// only under-estimate what is available; refreshed when it says there is not enough.
+    /// Single-threaded side: plain reads and writes by that thread. Multi-threaded side: read
+    /// (acquire) and written (release) by any thread of the side; racing writes may move it back,
+    /// never past the real tail.
     /// </summary>
     [FieldOffset(16)]
     public ulong OppositeTailCache;

@@ -35,4 +35,20 @@ public class MultiThreadSyncTests
         Assert.Equal(3u, MultiThreadSync.Reserve(ref sides[1], ref sides[0], 0, 3, bulk: true, out ulong head));
         Assert.Equal(0ul, head);
     }
+
+    [Fact]
+    public void AStaleOppositeTailCacheIsRefreshedNeverTrusted()
+    {
+        // Producer at 10 with a cache that another thread of its side left far behind (0); the
+        // consumer has released up to 8, so with capacity 4 exactly 2 slots are free.
+        var sides = new RingHeadTail[2];
+        sides[0].Head = sides[0].Tail = 10;
+        sides[0].OppositeTailCache = 0;
+        sides[1].Head = sides[1].Tail = 8;
+        Assert.Equal(0u, MultiThreadSync.Reserve(ref sides[0], ref sides[1], 4, 3, bulk: true, out _));
+        Assert.Equal(8ul, sides[0].OppositeTailCache);
+        sides[0].OppositeTailCache = 0;
+        Assert.Equal(2u, MultiThreadSync.Reserve(ref sides[0], ref sides[1], 4, 3, bulk: false, out ulong head));
+        Assert.Equal((10ul, 12ul), (head, sides[0].Head));
+    }
 }
