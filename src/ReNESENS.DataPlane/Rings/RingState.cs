@@ -77,7 +77,8 @@ internal struct RingState<T>
         uint n = TSync.Reserve(ref _indices.Producer, ref _indices.Consumer, _capacity, (uint)items.Length, bulk, out ulong head);
         if (n != 0)
         {
-            CopyIn(head, items[..(int)n]);
+            // n <= items.Length (Reserve grants at most what was asked).
+            CopyIn(head, ref MemoryMarshal.GetReference(items), (int)n);
             TSync.Publish(ref _indices.Producer, head, n);
         }
 
@@ -91,7 +92,8 @@ internal struct RingState<T>
         uint n = TSync.Reserve(ref _indices.Consumer, ref _indices.Producer, 0, (uint)destination.Length, bulk, out ulong head);
         if (n != 0)
         {
-            CopyOut(head, destination[..(int)n]);
+            // n <= destination.Length (Reserve grants at most what was asked).
+            CopyOut(head, ref MemoryMarshal.GetReference(destination), (int)n);
             TSync.Publish(ref _indices.Consumer, head, n);
         }
 
@@ -129,46 +131,44 @@ internal struct RingState<T>
         return true;
     }
 
-    /// <summary>Copies <paramref name="items"/> (at most the capacity) into the slots from <paramref name="head"/> on, wrapping once if needed.</summary>
+    /// <summary>Copies <paramref name="count"/> items (at most the capacity) from <paramref name="source"/> into the slots from <paramref name="head"/> on, wrapping once if needed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly void CopyIn(ulong head, ReadOnlySpan<T> items)
+    private readonly void CopyIn(ulong head, ref T source, int count)
     {
         // Unsafe: index < _capacity == _slots.Length; the ranges copied below are
         // [index, index + first) with first <= _capacity - index, and [0, items.Length - first)
-        // with items.Length <= _capacity (Reserve never grants more than the capacity): both
-        // inside the array, which lives as long as this ring.
+        // with count <= _capacity (Reserve never grants more than the capacity): both inside the
+        // array, which lives as long as this ring. The caller vouches for count items at source.
         int index = (int)(head & _mask);
         ref T slots = ref MemoryMarshal.GetArrayDataReference(_slots);
-        ref T source = ref MemoryMarshal.GetReference(items);
         int first = (int)_capacity - index;
-        if (items.Length <= first)
+        if (count <= first)
         {
-            Copy(ref source, ref Unsafe.Add(ref slots, index), items.Length);
+            Copy(ref source, ref Unsafe.Add(ref slots, index), count);
         }
         else
         {
             Copy(ref source, ref Unsafe.Add(ref slots, index), first);
-            Copy(ref Unsafe.Add(ref source, first), ref slots, items.Length - first);
+            Copy(ref Unsafe.Add(ref source, first), ref slots, count - first);
         }
     }
 
-    /// <summary>Copies <paramref name="destination"/>.Length items (at most the capacity) out of the slots from <paramref name="head"/> on, wrapping once if needed.</summary>
+    /// <summary>Copies <paramref name="count"/> items (at most the capacity) out of the slots from <paramref name="head"/> on into <paramref name="target"/>, wrapping once if needed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly void CopyOut(ulong head, Span<T> destination)
+    private readonly void CopyOut(ulong head, ref T target, int count)
     {
-        // Unsafe: same bounds argument as CopyIn.
+        // Unsafe: same bounds argument as CopyIn; the caller vouches for room for count items at target.
         int index = (int)(head & _mask);
         ref T slots = ref MemoryMarshal.GetArrayDataReference(_slots);
-        ref T target = ref MemoryMarshal.GetReference(destination);
         int first = (int)_capacity - index;
-        if (destination.Length <= first)
+        if (count <= first)
         {
-            Copy(ref Unsafe.Add(ref slots, index), ref target, destination.Length);
+            Copy(ref Unsafe.Add(ref slots, index), ref target, count);
         }
         else
         {
             Copy(ref Unsafe.Add(ref slots, index), ref target, first);
-            Copy(ref slots, ref Unsafe.Add(ref target, first), destination.Length - first);
+            Copy(ref slots, ref Unsafe.Add(ref target, first), count - first);
         }
     }
 
@@ -182,7 +182,7 @@ internal struct RingState<T>
     {
         if (count * Unsafe.SizeOf<T>() <= SmallCopyBytes)
         {
-            for (int i = 0; i < count; i++)
+            for (nuint i = 0; i < (nuint)count; i++)
             {
                 Unsafe.Add(ref destination, i) = Unsafe.Add(ref source, i);
             }
