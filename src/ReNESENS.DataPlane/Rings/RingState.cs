@@ -29,8 +29,18 @@ internal struct RingState<T>
     /// <summary>Copies up to this many bytes with an inline loop rather than memmove.</summary>
     private const int SmallCopyBytes = 64;
 
-    /// <summary>Slot storage, length <see cref="_capacity"/>. The reference never changes; slots are written by the producer(s), read by the consumer(s).</summary>
+    /// <summary>Alignment of the first slot, in bytes: a cache line, as rte_ring's slots are, so a burst touches no more lines than it must.</summary>
+    private const int SlotAlignment = 64;
+
+    /// <summary>
+    /// Slot storage: a pinned array (it never moves, so its alignment holds) with
+    /// <see cref="_capacity"/> slots from <see cref="_offset"/> on, plus spare elements for the
+    /// alignment. The reference never changes; slots are written by the producer(s), read by the consumer(s).
+    /// </summary>
     private readonly T[] _slots;
+
+    /// <summary>Index of slot 0 in <see cref="_slots"/>; _offset + _capacity &lt;= _slots.Length. Set once by the constructor.</summary>
+    private readonly int _offset;
 
     /// <summary><see cref="_capacity"/> - 1. Set once by the constructor.</summary>
     private readonly ulong _mask;
@@ -48,12 +58,22 @@ internal struct RingState<T>
             RingThrowHelper.ThrowCapacityOutOfRange(capacity);
         }
 
-        _slots = new T[capacity];
+        // Pinned: the offset computed below aligns slot 0 only while the array stays where it is.
+        int spare = (SlotAlignment + Unsafe.SizeOf<T>() - 1) / Unsafe.SizeOf<T>();
+        _slots = GC.AllocateArray<T>(capacity + spare, pinned: true);
+        _offset = AlignedOffset(_slots, spare);
         _capacity = (uint)capacity;
         _mask = (ulong)capacity - 1;
     }
 
     public readonly int Capacity => (int)_capacity;
+
+    /// <summary>Slot 0: <see cref="_offset"/> elements into the array.</summary>
+    private readonly ref T Slots
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), _offset);
+    }
 
     /// <summary>A snapshot; exact only while neither side is moving.</summary>
     public int Count
@@ -109,8 +129,8 @@ internal struct RingState<T>
             return false;
         }
 
-        // Unsafe: (head & _mask) < _capacity == _slots.Length, so the slot is inside the array.
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), (nint)(head & _mask)) = item;
+        // Unsafe: (head & _mask) < _capacity and _offset + _capacity <= _slots.Length, so the slot is inside the array.
+        Unsafe.Add(ref Slots, (nint)(head & _mask)) = item;
         TSync.Publish(ref _indices.Producer, head, 1);
         return true;
     }
@@ -125,8 +145,8 @@ internal struct RingState<T>
             return false;
         }
 
-        // Unsafe: (head & _mask) < _capacity == _slots.Length, so the slot is inside the array.
-        item = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), (nint)(head & _mask));
+        // Unsafe: (head & _mask) < _capacity and _offset + _capacity <= _slots.Length, so the slot is inside the array.
+        item = Unsafe.Add(ref Slots, (nint)(head & _mask));
         TSync.Publish(ref _indices.Consumer, head, 1);
         return true;
     }
@@ -135,12 +155,12 @@ internal struct RingState<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly void CopyIn(ulong head, ref T source, int count)
     {
-        // Unsafe: index < _capacity == _slots.Length; the ranges copied below are
+        // Unsafe: index < _capacity, and _offset + _capacity <= _slots.Length; the ranges copied below are
         // [index, index + first) with first <= _capacity - index, and [0, items.Length - first)
         // with count <= _capacity (Reserve never grants more than the capacity): both inside the
         // array, which lives as long as this ring. The caller vouches for count items at source.
         int index = (int)(head & _mask);
-        ref T slots = ref MemoryMarshal.GetArrayDataReference(_slots);
+        ref T slots = ref Slots;
         int first = (int)_capacity - index;
         if (count <= first)
         {
@@ -159,7 +179,7 @@ internal struct RingState<T>
     {
         // Unsafe: same bounds argument as CopyIn; the caller vouches for room for count items at target.
         int index = (int)(head & _mask);
-        ref T slots = ref MemoryMarshal.GetArrayDataReference(_slots);
+        ref T slots = ref Slots;
         int first = (int)_capacity - index;
         if (count <= first)
         {
@@ -192,5 +212,26 @@ internal struct RingState<T>
             // Unsafe: both ranges hold count items (the caller's bounds argument).
             MemoryMarshal.CreateReadOnlySpan(ref source, count).CopyTo(MemoryMarshal.CreateSpan(ref destination, count));
         }
+    }
+
+    /// <summary>
+    /// The first index in [0, <paramref name="spare"/>] whose element starts on a
+    /// <see cref="SlotAlignment"/> boundary, or 0 when none does (an element size that does not
+    /// divide the alignment).
+    /// </summary>
+    private static unsafe int AlignedOffset(T[] pinned, int spare)
+    {
+        // Unsafe: the array is pinned (allocated on the pinned object heap), so its address is
+        // stable; only the address is read, nothing is dereferenced.
+        nuint start = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
+        for (int i = 0; i <= spare; i++)
+        {
+            if ((start + (nuint)(i * Unsafe.SizeOf<T>())) % SlotAlignment == 0)
+            {
+                return i;
+            }
+        }
+
+        return 0;
     }
 }
