@@ -42,114 +42,95 @@ internal sealed unsafe class OpenSslGcmCore : IDisposable
 
     internal void Encrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag, ReadOnlySpan<byte> associatedData)
     {
-        bool added = false;
-        try
+        // No DangerousAddRef/Release (see OpenSslXtsCore.Transform): GC.KeepAlive keeps the
+        // handle alive, AesGcmCipher checks for disposal, and the instance is not thread-safe.
+        nint context = _encrypt.DangerousGetHandle();
+        byte scratch = 0;
+
+        // Pinned for the call; lengths were checked by AesGcmCipher (tag 16, nonce 12,
+        // ciphertext as long as plaintext, no partial overlap). Empty spans are skipped so no
+        // null pointer reaches EVP (a null output pointer would mean "this is AAD").
+        fixed (byte* n = nonce)
+        fixed (byte* input = plaintext)
+        fixed (byte* output = ciphertext)
+        fixed (byte* t = tag)
+        fixed (byte* aad = associatedData)
         {
-            _encrypt.DangerousAddRef(ref added);
-            nint context = _encrypt.DangerousGetHandle();
-            byte scratch = 0;
-
-            // Pinned for the call; lengths were checked by AesGcmCipher (tag 16, nonce 12,
-            // ciphertext as long as plaintext, no partial overlap). Empty spans are skipped so no
-            // null pointer reaches EVP (a null output pointer would mean "this is AAD").
-            fixed (byte* n = nonce)
-            fixed (byte* input = plaintext)
-            fixed (byte* output = ciphertext)
-            fixed (byte* t = tag)
-            fixed (byte* aad = associatedData)
+            if (LibCrypto.CipherInit(context, 0, 0, null, n, LibCrypto.KeepDirection) != 1)
             {
-                if (LibCrypto.CipherInit(context, 0, 0, null, n, LibCrypto.KeepDirection) != 1)
-                {
-                    LibCrypto.ThrowFailure("EVP_CipherInit_ex(nonce)");
-                }
+                LibCrypto.ThrowFailure("EVP_CipherInit_ex(nonce)");
+            }
 
-                if (!associatedData.IsEmpty && LibCrypto.CipherUpdate(context, null, out _, aad, associatedData.Length) != 1)
-                {
-                    LibCrypto.ThrowFailure("EVP_CipherUpdate(aad)");
-                }
+            if (!associatedData.IsEmpty && LibCrypto.CipherUpdate(context, null, out _, aad, associatedData.Length) != 1)
+            {
+                LibCrypto.ThrowFailure("EVP_CipherUpdate(aad)");
+            }
 
-                if (!plaintext.IsEmpty && (LibCrypto.CipherUpdate(context, output, out int written, input, plaintext.Length) != 1 || written != plaintext.Length))
-                {
-                    LibCrypto.ThrowFailure("EVP_CipherUpdate(aes-256-gcm)");
-                }
+            if (!plaintext.IsEmpty && (LibCrypto.CipherUpdate(context, output, out int written, input, plaintext.Length) != 1 || written != plaintext.Length))
+            {
+                LibCrypto.ThrowFailure("EVP_CipherUpdate(aes-256-gcm)");
+            }
 
-                if (LibCrypto.CipherFinal(context, &scratch, out _) != 1)
-                {
-                    LibCrypto.ThrowFailure("EVP_CipherFinal_ex(aes-256-gcm)");
-                }
+            if (LibCrypto.CipherFinal(context, &scratch, out _) != 1)
+            {
+                LibCrypto.ThrowFailure("EVP_CipherFinal_ex(aes-256-gcm)");
+            }
 
-                if (LibCrypto.CipherContextControl(context, LibCrypto.CtrlAeadGetTag, tag.Length, t) != 1)
-                {
-                    LibCrypto.ThrowFailure("EVP_CIPHER_CTX_ctrl(GET_TAG)");
-                }
+            if (LibCrypto.CipherContextControl(context, LibCrypto.CtrlAeadGetTag, tag.Length, t) != 1)
+            {
+                LibCrypto.ThrowFailure("EVP_CIPHER_CTX_ctrl(GET_TAG)");
             }
         }
-        finally
-        {
-            if (added)
-            {
-                _encrypt.DangerousRelease();
-            }
-        }
+
+        GC.KeepAlive(_encrypt);
     }
 
     internal bool Decrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, ReadOnlySpan<byte> associatedData)
     {
-        bool added = false;
-        Span<byte> expected = stackalloc byte[16];
-        tag.CopyTo(expected);
-        try
+        nint context = _decrypt.DangerousGetHandle();
+        byte scratch = 0;
+        bool authentic;
+
+        // Same invariants as Encrypt. EVP_CTRL_AEAD_SET_TAG takes a non-const pointer and only
+        // copies from it, so the caller's read-only tag is passed as is.
+        fixed (byte* n = nonce)
+        fixed (byte* input = ciphertext)
+        fixed (byte* output = plaintext)
+        fixed (byte* t = tag)
+        fixed (byte* aad = associatedData)
         {
-            _decrypt.DangerousAddRef(ref added);
-            nint context = _decrypt.DangerousGetHandle();
-            byte scratch = 0;
-
-            // Same invariants as Encrypt; the tag is copied to a writable buffer because
-            // EVP_CTRL_AEAD_SET_TAG takes a non-const pointer.
-            fixed (byte* n = nonce)
-            fixed (byte* input = ciphertext)
-            fixed (byte* output = plaintext)
-            fixed (byte* t = expected)
-            fixed (byte* aad = associatedData)
+            if (LibCrypto.CipherInit(context, 0, 0, null, n, LibCrypto.KeepDirection) != 1)
             {
-                if (LibCrypto.CipherInit(context, 0, 0, null, n, LibCrypto.KeepDirection) != 1)
-                {
-                    LibCrypto.ThrowFailure("EVP_CipherInit_ex(nonce)");
-                }
-
-                if (!associatedData.IsEmpty && LibCrypto.CipherUpdate(context, null, out _, aad, associatedData.Length) != 1)
-                {
-                    LibCrypto.ThrowFailure("EVP_CipherUpdate(aad)");
-                }
-
-                if (!ciphertext.IsEmpty && (LibCrypto.CipherUpdate(context, output, out int written, input, ciphertext.Length) != 1 || written != ciphertext.Length))
-                {
-                    LibCrypto.ThrowFailure("EVP_CipherUpdate(aes-256-gcm)");
-                }
-
-                if (LibCrypto.CipherContextControl(context, LibCrypto.CtrlAeadSetTag, expected.Length, t) != 1)
-                {
-                    LibCrypto.ThrowFailure("EVP_CIPHER_CTX_ctrl(SET_TAG)");
-                }
-
-                if (LibCrypto.CipherFinal(context, &scratch, out _) == 1)
-                {
-                    return true;
-                }
-
-                // A tag mismatch queues an error; it is an expected outcome, not a failure.
-                LibCrypto.ErrorClear();
-                CryptographicOperations.ZeroMemory(plaintext);
-                return false;
+                LibCrypto.ThrowFailure("EVP_CipherInit_ex(nonce)");
             }
+
+            if (!associatedData.IsEmpty && LibCrypto.CipherUpdate(context, null, out _, aad, associatedData.Length) != 1)
+            {
+                LibCrypto.ThrowFailure("EVP_CipherUpdate(aad)");
+            }
+
+            if (!ciphertext.IsEmpty && (LibCrypto.CipherUpdate(context, output, out int written, input, ciphertext.Length) != 1 || written != ciphertext.Length))
+            {
+                LibCrypto.ThrowFailure("EVP_CipherUpdate(aes-256-gcm)");
+            }
+
+            if (LibCrypto.CipherContextControl(context, LibCrypto.CtrlAeadSetTag, tag.Length, t) != 1)
+            {
+                LibCrypto.ThrowFailure("EVP_CIPHER_CTX_ctrl(SET_TAG)");
+            }
+
+            authentic = LibCrypto.CipherFinal(context, &scratch, out _) == 1;
         }
-        finally
+
+        GC.KeepAlive(_decrypt);
+        if (!authentic)
         {
-            if (added)
-            {
-                _decrypt.DangerousRelease();
-            }
+            // A tag mismatch queues an error; it is an expected outcome, not a failure.
+            LibCrypto.ErrorClear();
+            CryptographicOperations.ZeroMemory(plaintext);
         }
+
+        return authentic;
     }
 
     /// <inheritdoc />
