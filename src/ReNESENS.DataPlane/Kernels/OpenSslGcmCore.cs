@@ -42,9 +42,9 @@ internal sealed unsafe class OpenSslGcmCore : IDisposable
 
     internal void Encrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag, ReadOnlySpan<byte> associatedData)
     {
-        // No DangerousAddRef/Release (see OpenSslXtsCore.Transform): GC.KeepAlive keeps the
-        // handle alive, AesGcmCipher checks for disposal, and the instance is not thread-safe.
-        nint context = _encrypt.DangerousGetHandle();
+        // See OpenSslXtsCore.Transform: the lease keeps the context alive through the call.
+        using var lease = new SafeHandleLease(_encrypt);
+        nint context = lease.Value;
         byte scratch = 0;
 
         // Pinned for the call; lengths were checked by AesGcmCipher (tag 16, nonce 12,
@@ -81,13 +81,12 @@ internal sealed unsafe class OpenSslGcmCore : IDisposable
                 LibCrypto.ThrowFailure("EVP_CIPHER_CTX_ctrl(GET_TAG)");
             }
         }
-
-        GC.KeepAlive(_encrypt);
     }
 
     internal bool Decrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, ReadOnlySpan<byte> associatedData)
     {
-        nint context = _decrypt.DangerousGetHandle();
+        using var lease = new SafeHandleLease(_decrypt);
+        nint context = lease.Value;
         byte scratch = 0;
         bool authentic;
 
@@ -122,7 +121,6 @@ internal sealed unsafe class OpenSslGcmCore : IDisposable
             authentic = LibCrypto.CipherFinal(context, &scratch, out _) == 1;
         }
 
-        GC.KeepAlive(_decrypt);
         if (!authentic)
         {
             // A tag mismatch queues an error; it is an expected outcome, not a failure.

@@ -44,12 +44,10 @@ internal sealed unsafe class OpenSslXtsCore : IDisposable
     /// <summary>Encrypts or decrypts <c>src.Length / blockSize</c> consecutive data units, the first with tweak <paramref name="firstLba"/>.</summary>
     internal void Transform(ReadOnlySpan<byte> src, Span<byte> dst, UInt128 firstLba, int blockSize, bool encrypt)
     {
-        // No DangerousAddRef/Release here: two locked instructions per call cost ~10% at 512 bytes.
-        // The handle stays alive through GC.KeepAlive below, and AesXts (documented as not
-        // thread-safe) checks for disposal before every call; a Dispose racing an operation on
-        // another thread is a caller bug, as with any non-thread-safe instance.
-        SafeEvpCipherContextHandle handle = encrypt ? _encrypt : _decrypt;
-        nint context = handle.DangerousGetHandle();
+        // A reference per call (not per data unit): a Dispose racing this run on another thread
+        // defers the free instead of pulling the context out from under OpenSSL.
+        using var lease = new SafeHandleLease(encrypt ? _encrypt : _decrypt);
+        nint context = lease.Value;
         Span<byte> iv = stackalloc byte[16];
         UInt128 lba = firstLba;
 
@@ -77,8 +75,6 @@ internal sealed unsafe class OpenSslXtsCore : IDisposable
                 lba++;
             }
         }
-
-        GC.KeepAlive(handle);
     }
 
     /// <inheritdoc />
