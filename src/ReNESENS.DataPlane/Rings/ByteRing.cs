@@ -34,11 +34,23 @@ public sealed unsafe class ByteRing
     /// <summary>Producer: filler written in front of the outstanding reservation. Producer thread only.</summary>
     private long _reservedPadding;
 
+    /// <summary>
+    /// Producer: the tail this side last published. Read from shared memory once (when the ring is
+    /// created or attached) and from then on only written there, so a peer that scribbles on Tail
+    /// cannot move where we write. Producer thread only.
+    /// </summary>
+    private long _tail;
+
     /// <summary>Consumer: bytes (padding included) of the record handed out by <see cref="TryRead"/>, 0 when none. Consumer thread only.</summary>
     private long _reading;
 
-    private ByteRing(DmaRegion region, long offset, long capacity)
+    /// <summary>Consumer: the head this side last published; read from shared memory once, like <see cref="_tail"/>. Consumer thread only.</summary>
+    private long _head;
+
+    private ByteRing(DmaRegion region, long offset, long capacity, long head, long tail)
     {
+        _head = head;
+        _tail = tail;
         _region = region;
 
         // Invariant: the caller checked [offset, offset + RequiredSize(capacity)) lies in the region.
@@ -74,7 +86,7 @@ public sealed unsafe class ByteRing
         ArgumentNullException.ThrowIfNull(region);
         CheckCapacity(capacity);
         CheckPlacement(region, offset, GetRequiredSize(capacity));
-        var ring = new ByteRing(region, offset, capacity);
+        var ring = new ByteRing(region, offset, capacity, head: 0, tail: 0);
         ByteRingHeader* h = ring._header;
         h->Capacity = capacity;
         h->Version = ByteRingHeader.CurrentVersion;
@@ -109,7 +121,17 @@ public sealed unsafe class ByteRing
             throw new InvalidDataException($"The ByteRing at offset {offset} claims a capacity of {capacity} bytes, which is not a power of two that fits the region.");
         }
 
-        return new ByteRing(region, offset, capacity);
+        // The only read of each side's own index: afterwards each side keeps its index privately.
+        // Records and padding are 8-byte multiples, so correct indices are 8-aligned; an unaligned
+        // one would put a record header across the end of the area.
+        long head = Volatile.Read(ref h->Head);
+        long tail = Volatile.Read(ref h->Tail);
+        if (((head | tail) & 7) != 0 || (ulong)(tail - head) > (ulong)capacity)
+        {
+            throw new InvalidDataException($"The ByteRing at offset {offset} has head {head} and tail {tail}, which no correct pair of sides leaves in a {capacity}-byte ring.");
+        }
+
+        return new ByteRing(region, offset, capacity, head, tail);
     }
 
     /// <summary>
@@ -118,6 +140,7 @@ public sealed unsafe class ByteRing
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The length is negative or above <see cref="MaxRecordLength"/>.</exception>
     /// <exception cref="InvalidOperationException">A reservation is already outstanding.</exception>
+    /// <exception cref="InvalidDataException">The shared indices are in a state no correct pair of sides can leave.</exception>
     public bool TryReserve(int length, out Span<byte> record)
     {
         if ((uint)length > (uint)MaxRecordLength)
@@ -131,7 +154,7 @@ public sealed unsafe class ByteRing
         }
 
         _region.ThrowIfDisposed();
-        long tail = _header->Tail; // Only this side writes Tail.
+        long tail = _tail;
 
         // A1: pairs with R3 in Release: the consumer is done with the bytes up to Head.
         long head = Volatile.Read(ref _header->Head);
@@ -176,7 +199,7 @@ public sealed unsafe class ByteRing
             ThrowLength(length);
         }
 
-        long tail = _header->Tail;
+        long tail = _tail;
         long position = tail & _mask;
         if (_reservedPadding != 0)
         {
@@ -188,6 +211,7 @@ public sealed unsafe class ByteRing
         long advance = _reservedPadding + RecordSize(length);
         _reserved = 0;
         _reservedPadding = 0;
+        _tail = tail + advance;
 
         // R1: publishes the record bytes and headers; pairs with A2 in TryRead.
         Volatile.Write(ref _header->Tail, tail + advance);
@@ -221,7 +245,7 @@ public sealed unsafe class ByteRing
         }
 
         _region.ThrowIfDisposed();
-        long head = _header->Head; // Only this side writes Head.
+        long head = _head;
 
         // A2: pairs with R1 in Commit: the record bytes are visible once Tail covers them.
         long tail = Volatile.Read(ref _header->Tail);
@@ -260,7 +284,13 @@ public sealed unsafe class ByteRing
             ThrowCorrupt($"record kind {header.Kind} at position {position}");
         }
 
-        long size = header.Length > int.MaxValue ? long.MaxValue : RecordSize((int)header.Length);
+        // No correct producer writes more than MaxRecordLength; a consumer may size its buffers by it.
+        if (header.Length > (uint)MaxRecordLength)
+        {
+            ThrowCorrupt($"a {header.Length}-byte record at position {position} exceeds the {MaxRecordLength}-byte maximum");
+        }
+
+        long size = RecordSize((int)header.Length);
         if (size > available || size > _capacity - position)
         {
             ThrowCorrupt($"a {header.Length}-byte record at position {position} runs past the {available} bytes published or the end of the area");
@@ -282,12 +312,12 @@ public sealed unsafe class ByteRing
             ThrowState("No record is being read.");
         }
 
-        long head = _header->Head;
-        long advance = _reading;
+        long head = _head + _reading;
+        _head = head;
         _reading = 0;
 
         // R3: hands the bytes back; pairs with A1 in TryReserve.
-        Volatile.Write(ref _header->Head, head + advance);
+        Volatile.Write(ref _header->Head, head);
     }
 
     private const long MinCapacity = 256;
@@ -298,7 +328,8 @@ public sealed unsafe class ByteRing
 
     private ByteRingRecordHeader ReadHeader(long position)
     {
-        // Invariant: position is 8-aligned and below capacity, so the 8-byte header lies in the area.
+        // Invariant: position is 8-aligned (private indices only ever advance by 8-byte multiples from
+        // checked starts) and below capacity, so the 8-byte header lies in the area.
         // Shared memory is read once: the caller checks and uses only this copy.
         return Unsafe.ReadUnaligned<ByteRingRecordHeader>(_data + position);
     }

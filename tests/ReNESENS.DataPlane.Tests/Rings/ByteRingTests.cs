@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using ReNESENS.DataPlane.Fuzz.Targets;
 using ReNESENS.DataPlane.Memory;
 using ReNESENS.DataPlane.Rings;
 
@@ -197,6 +198,96 @@ public sealed class ByteRingTests : IDisposable
             {
             }
         }
+    }
+
+    // Found by the bytering fuzz target (tests/ReNESENS.DataPlane.Fuzz/crashes/bytering). The ring's
+    // area ends where a guard page starts, so a byte read or written past the area ends the process.
+    private const int GuardedOffset = 4096 - 384 - 256;
+
+    [Theory]
+    [InlineData(255L, 255L + 16)]
+    [InlineData(252L, 252L)]
+    [InlineData(0L, 257L)]
+    [InlineData(0L, 4L)]
+    public void AttachRefusesIndicesNoCorrectPairLeaves(long head, long tail)
+    {
+        // Unaligned indices would put a record header (or padding shorter than one) across the
+        // end of the area; indices further apart than the capacity would read unpublished bytes.
+        using DmaRegion region = GuardedRegion.Create(4096);
+        ByteRing.Create(region, GuardedOffset, 256);
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8), head);
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8), tail);
+        Assert.Throws<InvalidDataException>(() => ByteRing.Attach(region, GuardedOffset));
+    }
+
+    [Fact]
+    public void APeerThatMovesOurOwnIndexAfterAttachCannotMoveWhereWeReadOrWrite()
+    {
+        using DmaRegion region = GuardedRegion.Create(4096);
+        ByteRing producer = ByteRing.Create(region, GuardedOffset, 256);
+        ByteRing consumer = ByteRing.Attach(region, GuardedOffset);
+        Assert.True(producer.TryWrite("first"u8));
+
+        // The peer scribbles unaligned values over both indices; each side keeps its own.
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8), 3);
+        Assert.True(producer.TryWrite("second"u8));
+        Assert.True(consumer.TryRead(out ReadOnlySpan<byte> first));
+        Assert.Equal("first"u8, first);
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8), 255);
+        consumer.Release();
+        Assert.Equal(16, BinaryPrimitives.ReadInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8)));
+
+        // The producer's next commit publishes its own tail again, over the scribble.
+        Assert.True(producer.TryWrite("third"u8));
+        Assert.Equal(48, BinaryPrimitives.ReadInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8)));
+        Assert.True(consumer.TryRead(out ReadOnlySpan<byte> second));
+        Assert.Equal("second"u8, second);
+        consumer.Release();
+        Assert.True(consumer.TryRead(out ReadOnlySpan<byte> third));
+        Assert.Equal("third"u8, third);
+    }
+
+    [Fact]
+    public void CommitWritesWhereItReservedWhateverThePeerDidToTheTail()
+    {
+        using DmaRegion region = GuardedRegion.Create(4096);
+        ByteRing producer = ByteRing.Create(region, GuardedOffset, 256);
+        ByteRing consumer = ByteRing.Attach(region, GuardedOffset);
+        Assert.True(producer.TryReserve(6, out Span<byte> record));
+        Fill(record, 1);
+
+        // Commit used to re-read the tail and write its record header at position 255.
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8), 255);
+        producer.Commit(6);
+        Assert.Equal(16, BinaryPrimitives.ReadInt64LittleEndian(region.GetSpan(GuardedOffset + 128, 8)));
+        Assert.True(consumer.TryRead(out ReadOnlySpan<byte> read));
+        Check(read, 1);
+        consumer.Release();
+    }
+
+    [Fact]
+    public void ReleaseAdvancesTheHeadItReadWhateverThePeerDidToIt()
+    {
+        using DmaRegion region = GuardedRegion.Create(4096);
+        ByteRing producer = ByteRing.Create(region, GuardedOffset, 256);
+        ByteRing consumer = ByteRing.Attach(region, GuardedOffset);
+        Assert.True(producer.TryWrite("abc"u8));
+        Assert.True(consumer.TryRead(out _));
+        BinaryPrimitives.WriteInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8), 3);
+        consumer.Release();
+        Assert.Equal(16, BinaryPrimitives.ReadInt64LittleEndian(region.GetSpan(GuardedOffset + 256, 8)));
+    }
+
+    [Fact]
+    public void ARecordLongerThanMaxRecordLengthIsCorrupt()
+    {
+        ByteRing.Create(_region, 0, 256);
+        ByteRing consumer = ByteRing.Attach(_region, 0);
+
+        // 200 bytes fit in the area but no producer can write more than 120 into a 256-byte ring.
+        BinaryPrimitives.WriteInt64LittleEndian(_region.GetSpan(128, 8), 208);
+        BinaryPrimitives.WriteUInt32LittleEndian(_region.GetSpan(384, 4), 200);
+        Assert.Throws<InvalidDataException>(() => consumer.TryRead(out _));
     }
 
     [Fact]
