@@ -22,8 +22,13 @@ namespace ReNESENS.DataPlane.Kernels;
 /// </remarks>
 public static partial class Crc32C
 {
-    /// <summary>Below this length the SSE4.2 instruction beats folding (measured on Zen 5 and Ice Lake class cores).</summary>
-    internal const int FoldThreshold = 64;
+    /// <summary>
+    /// Below this length the SSE4.2 instruction (one stream, 8 bytes per 3-cycle step) beats 128-bit
+    /// folding with four lanes; measured on this project's Zen 5 machine (512 bytes: 37 ns vs 38 ns,
+    /// 4 KiB: 417 ns vs 293 ns). Only used where 512-bit folding is absent: with it, 256 bytes and
+    /// more fold on 512-bit registers and the instruction takes the rest.
+    /// </summary>
+    internal const int FoldThreshold = 1024;
 
     /// <summary>The CRC of <paramref name="source"/>.</summary>
     /// <param name="source">the bytes.</param>
