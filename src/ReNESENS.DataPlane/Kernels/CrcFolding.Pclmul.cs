@@ -13,6 +13,8 @@ internal static partial class CrcFolding
     /// </summary>
     /// <remarks>Callers check <see cref="IsPclmulSupported"/>. <paramref name="source"/> must have
     /// <paramref name="length"/> readable bytes: every load below is at an offset + 16 &lt;= length.</remarks>
+    // FullOpts: see the note on Crc32C.Update (Dynamic PGO made the tier-1 loop slower).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ulong Fold128<TOrder>(ulong state, ref byte source, nuint length, CrcFoldConstants k)
         where TOrder : struct, ICrcBitOrder
     {
