@@ -24,19 +24,23 @@ internal static partial class CrcFolding
     {
         Debug.Assert(length >= Vector512MinLength && length % 16 == 0);
 
-        Vector512<ulong> x0 = Load512<TOrder>(ref source, 0) ^ CrcFolding.Lanes(Init<TOrder>(state), Vector128<ulong>.Zero, Vector128<ulong>.Zero, Vector128<ulong>.Zero);
-        Vector512<ulong> x1 = Load512<TOrder>(ref source, 64);
-        Vector512<ulong> x2 = Load512<TOrder>(ref source, 128);
-        Vector512<ulong> x3 = Load512<TOrder>(ref source, 192);
+        // Built once here: created inside Load512 the JIT rebuilt it with dependent inserts every step.
+        Vector128<byte> reverse = Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+        Vector512<byte> mask = Vector512.Create(Vector256.Create(reverse, reverse), Vector256.Create(reverse, reverse));
+
+        Vector512<ulong> x0 = Load512<TOrder>(ref source, 0, mask) ^ CrcFolding.Lanes(Init<TOrder>(state), Vector128<ulong>.Zero, Vector128<ulong>.Zero, Vector128<ulong>.Zero);
+        Vector512<ulong> x1 = Load512<TOrder>(ref source, 64, mask);
+        Vector512<ulong> x2 = Load512<TOrder>(ref source, 128, mask);
+        Vector512<ulong> x3 = Load512<TOrder>(ref source, 192, mask);
         nuint offset = 256;
 
         Vector512<ulong> f2048 = k.Fold2048x4;
         while (length - offset >= 256)
         {
-            x0 = FoldXor(x0, f2048, Load512<TOrder>(ref source, offset));
-            x1 = FoldXor(x1, f2048, Load512<TOrder>(ref source, offset + 64));
-            x2 = FoldXor(x2, f2048, Load512<TOrder>(ref source, offset + 128));
-            x3 = FoldXor(x3, f2048, Load512<TOrder>(ref source, offset + 192));
+            x0 = FoldXor(x0, f2048, Load512<TOrder>(ref source, offset, mask));
+            x1 = FoldXor(x1, f2048, Load512<TOrder>(ref source, offset + 64, mask));
+            x2 = FoldXor(x2, f2048, Load512<TOrder>(ref source, offset + 128, mask));
+            x3 = FoldXor(x3, f2048, Load512<TOrder>(ref source, offset + 192, mask));
             offset += 256;
         }
 
@@ -48,7 +52,7 @@ internal static partial class CrcFolding
 
         while (length - offset >= 64)
         {
-            x = FoldXor(x, f512, Load512<TOrder>(ref source, offset));
+            x = FoldXor(x, f512, Load512<TOrder>(ref source, offset, mask));
             offset += 64;
         }
 
@@ -77,15 +81,14 @@ internal static partial class CrcFolding
             0x96); // a ^ b ^ c
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<ulong> Load512<TOrder>(ref byte source, nuint offset)
+    private static Vector512<ulong> Load512<TOrder>(ref byte source, nuint offset, Vector512<byte> reverseMask)
         where TOrder : struct, ICrcBitOrder
     {
         Vector512<byte> bytes = Vector512.LoadUnsafe(ref source, offset);
         if (!TOrder.Reflected)
         {
             // VPSHUFB works within each 128-bit lane: every lane is byte-reversed on its own.
-            Vector128<byte> reverse = Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-            bytes = Avx512BW.Shuffle(bytes, Vector512.Create(Vector256.Create(reverse, reverse), Vector256.Create(reverse, reverse)));
+            bytes = Avx512BW.Shuffle(bytes, reverseMask);
         }
 
         return bytes.AsUInt64();
