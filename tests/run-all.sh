@@ -38,7 +38,11 @@ for project in tests/ReNESENS.DataPlane.Tests tests/ReNESENS.DataPlane.Integrati
     --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=normal" || status=1
 done
 
-# One closing line over both test projects.
+# The kernels once more with every hardware intrinsic disabled, so the scalar fallbacks are proven.
+DOTNET_EnableHWIntrinsic=0 dotnet test tests/ReNESENS.DataPlane.Tests/ReNESENS.DataPlane.Tests.csproj -c Release --no-build \
+  --filter "FullyQualifiedName~Kernels" --logger "trx;LogFileName=$results/Kernels-NoIntrinsics.trx" || status=1
+
+# One closing line over every run above.
 passed=0; failed=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
