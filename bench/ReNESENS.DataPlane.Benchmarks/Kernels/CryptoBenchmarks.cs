@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
+using ReNESENS.DataPlane.Interop;
 using ReNESENS.DataPlane.Kernels;
 
 namespace ReNESENS.DataPlane.Benchmarks.Kernels;
@@ -59,10 +60,10 @@ public class CryptoBenchmarks : IDisposable
         _xtsManaged = new AesXts(xtsKey, CipherImplementation.ManagedAesNi);
         _gcm = new AesGcmCipher(gcmKey, CipherImplementation.OpenSsl);
         _dotNetGcm = new AesGcm(gcmKey, 16);
-        _evpXtsEncrypt = OpenSslEvpAnchor.CreateContext(OpenSslEvpAnchor.Aes256Xts(), xtsKey, encrypt: true);
-        _evpXtsDecrypt = OpenSslEvpAnchor.CreateContext(OpenSslEvpAnchor.Aes256Xts(), xtsKey, encrypt: false);
-        _evpGcmEncrypt = OpenSslEvpAnchor.CreateContext(OpenSslEvpAnchor.Aes256Gcm(), gcmKey, encrypt: true);
-        _evpGcmDecrypt = OpenSslEvpAnchor.CreateContext(OpenSslEvpAnchor.Aes256Gcm(), gcmKey, encrypt: false);
+        _evpXtsEncrypt = OpenSslEvpAnchor.CreateContext(LibCrypto.Aes256Xts(), xtsKey, encrypt: true);
+        _evpXtsDecrypt = OpenSslEvpAnchor.CreateContext(LibCrypto.Aes256Xts(), xtsKey, encrypt: false);
+        _evpGcmEncrypt = OpenSslEvpAnchor.CreateContext(LibCrypto.Aes256Gcm(), gcmKey, encrypt: true);
+        _evpGcmDecrypt = OpenSslEvpAnchor.CreateContext(LibCrypto.Aes256Gcm(), gcmKey, encrypt: false);
 
         // Decrypt benchmarks open a real message so the tag check passes every time.
         _sealed = new byte[Size];
@@ -82,7 +83,7 @@ public class CryptoBenchmarks : IDisposable
         {
             if (context != 0)
             {
-                OpenSslEvpAnchor.ContextFree(context);
+                LibCrypto.CipherContextFree(context);
             }
         }
 

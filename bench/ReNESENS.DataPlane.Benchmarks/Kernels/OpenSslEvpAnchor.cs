@@ -1,42 +1,17 @@
 using System.Runtime.InteropServices;
+using ReNESENS.DataPlane.Interop;
 
 namespace ReNESENS.DataPlane.Benchmarks.Kernels;
 
 /// <summary>
 /// The native anchor for the crypto kernels: OpenSSL libcrypto EVP called directly, the way a C
 /// program would drive it (one context per direction keyed once; per data unit or message only the
-/// IV is reset). Bench-local P/Invoke, independent of the library's Interop/ declarations.
+/// IV is reset). The calls go through the library's own libcrypto declarations (the same
+/// P/Invoke stubs our kernels use), so the anchor differs only in what a C caller would do.
 /// </summary>
 internal static unsafe partial class OpenSslEvpAnchor
 {
-    private const string Library = "libcrypto.so.3";
-
-    internal const int CtrlAeadGetTag = 0x10;
-    internal const int CtrlAeadSetTag = 0x11;
-
-    [LibraryImport(Library, EntryPoint = "EVP_CIPHER_CTX_new")]
-    internal static partial nint ContextNew();
-
-    [LibraryImport(Library, EntryPoint = "EVP_CIPHER_CTX_free")]
-    internal static partial void ContextFree(nint context);
-
-    [LibraryImport(Library, EntryPoint = "EVP_aes_256_xts")]
-    internal static partial nint Aes256Xts();
-
-    [LibraryImport(Library, EntryPoint = "EVP_aes_256_gcm")]
-    internal static partial nint Aes256Gcm();
-
-    [LibraryImport(Library, EntryPoint = "EVP_CipherInit_ex")]
-    internal static partial int CipherInit(nint context, nint cipher, nint engine, byte* key, byte* iv, int encrypt);
-
-    [LibraryImport(Library, EntryPoint = "EVP_CipherUpdate")]
-    internal static partial int CipherUpdate(nint context, byte* output, out int outputLength, byte* input, int inputLength);
-
-    [LibraryImport(Library, EntryPoint = "EVP_CipherFinal_ex")]
-    internal static partial int CipherFinal(nint context, byte* output, out int outputLength);
-
-    [LibraryImport(Library, EntryPoint = "EVP_CIPHER_CTX_ctrl")]
-    internal static partial int Control(nint context, int type, int argument, void* pointer);
+    private const string Library = LibCrypto.Library;
 
     [LibraryImport(Library, EntryPoint = "OpenSSL_version", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint Version(int type);
@@ -44,10 +19,10 @@ internal static unsafe partial class OpenSslEvpAnchor
     /// <summary>A context keyed for <paramref name="cipher"/> in one direction.</summary>
     internal static nint CreateContext(nint cipher, ReadOnlySpan<byte> key, bool encrypt)
     {
-        nint context = ContextNew();
+        nint context = LibCrypto.CipherContextNew();
         fixed (byte* k = key)
         {
-            if (context == 0 || CipherInit(context, cipher, 0, k, null, encrypt ? 1 : 0) != 1)
+            if (context == 0 || LibCrypto.CipherInit(context, cipher, 0, k, null, encrypt ? 1 : 0) != 1)
             {
                 throw new InvalidOperationException("EVP_CipherInit_ex failed");
             }
@@ -68,8 +43,8 @@ internal static unsafe partial class OpenSslEvpAnchor
             {
                 *(ulong*)iv = lba++;
                 *(ulong*)(iv + 8) = 0;
-                if (CipherInit(context, 0, 0, null, iv, -1) != 1
-                    || CipherUpdate(context, output + offset, out int written, input + offset, blockSize) != 1
+                if (LibCrypto.CipherInit(context, 0, 0, null, iv, -1) != 1
+                    || LibCrypto.CipherUpdate(context, output + offset, out int written, input + offset, blockSize) != 1
                     || written != blockSize)
                 {
                     throw new InvalidOperationException("EVP XTS failed");
@@ -88,19 +63,19 @@ internal static unsafe partial class OpenSslEvpAnchor
         fixed (byte* t = tag)
         fixed (byte* a = aad)
         {
-            if (CipherInit(context, 0, 0, null, n, -1) != 1
-                || CipherUpdate(context, null, out _, a, aad.Length) != 1
-                || CipherUpdate(context, output, out _, input, src.Length) != 1)
+            if (LibCrypto.CipherInit(context, 0, 0, null, n, -1) != 1
+                || LibCrypto.CipherUpdate(context, null, out _, a, aad.Length) != 1
+                || LibCrypto.CipherUpdate(context, output, out _, input, src.Length) != 1)
             {
                 throw new InvalidOperationException("EVP GCM failed");
             }
 
             if (encrypt)
             {
-                return CipherFinal(context, &scratch, out _) == 1 && Control(context, CtrlAeadGetTag, 16, t) == 1;
+                return LibCrypto.CipherFinal(context, &scratch, out _) == 1 && LibCrypto.CipherContextControl(context, LibCrypto.CtrlAeadGetTag, 16, t) == 1;
             }
 
-            return Control(context, CtrlAeadSetTag, 16, t) == 1 && CipherFinal(context, &scratch, out _) == 1;
+            return LibCrypto.CipherContextControl(context, LibCrypto.CtrlAeadSetTag, 16, t) == 1 && LibCrypto.CipherFinal(context, &scratch, out _) == 1;
         }
     }
 }

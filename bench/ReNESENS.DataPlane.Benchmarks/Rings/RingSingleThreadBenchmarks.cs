@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using ReNESENS.DataPlane.Rings;
@@ -15,82 +14,38 @@ namespace ReNESENS.DataPlane.Benchmarks.Rings;
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
-public class RingSingleThreadBenchmarks : IDisposable
+public class RingSingleThreadBenchmarks : RingBenchmarkBase
 {
     /// <summary>Items moved per invocation.</summary>
     public const int Items = 1 << 16;
 
-    private const int Capacity = 1024;
-
-    private readonly long[] _buffer = new long[1024];
-    private readonly long[] _producerBuffer = new long[1024];
-    private SpscRing<long> _spsc = null!;
-    private MpmcRing<long> _mpmc = null!;
-    private Channel<long> _channelSingle = null!;
-    private Channel<long> _channelMulti = null!;
-    private nint _rteSpsc;
-    private nint _rteMpmc;
-
-    /// <summary>Items per enqueue/dequeue call.</summary>
-    [Params(1, 8, 32, 128)]
-    public int Burst { get; set; }
-
-    /// <summary>Creates the rings and channels.</summary>
-    [GlobalSetup]
-    public void Setup()
-    {
-        _spsc = new SpscRing<long>(Capacity);
-        _mpmc = new MpmcRing<long>(Capacity);
-        _channelSingle = Channel.CreateBounded<long>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true });
-        _channelMulti = Channel.CreateBounded<long>(new BoundedChannelOptions(Capacity) { SingleReader = false, SingleWriter = false });
-        _rteSpsc = RteRingAnchor.Create(Capacity, multi: 0);
-        _rteMpmc = RteRingAnchor.Create(Capacity, multi: 1);
-        if (_rteSpsc == 0 || _rteMpmc == 0)
-        {
-            throw new InvalidOperationException("rte_ring_init failed");
-        }
-    }
-
-    /// <summary>Frees the native rings.</summary>
-    [GlobalCleanup]
-    public void Dispose()
-    {
-        RteRingAnchor.Free(_rteSpsc);
-        RteRingAnchor.Free(_rteMpmc);
-        _rteSpsc = _rteMpmc = 0;
-        GC.SuppressFinalize(this);
-    }
-
     /// <summary>DPDK rte_ring, SP/SC.</summary>
     [Benchmark(Baseline = true, OperationsPerInvoke = Items)]
     [BenchmarkCategory("SPSC")]
-    public long RteRing_SpSc() => Check((long)RteRingAnchor.SingleThread(_rteSpsc, (uint)Burst, Items, multi: 0));
+    public long RteRing_SpSc() => Check((long)RteRingAnchor.SingleThread(RteSpsc, (uint)Burst, Items, multi: 0), Items);
 
     /// <summary>Our <see cref="SpscRing{T}"/>.</summary>
     [Benchmark(OperationsPerInvoke = Items)]
     [BenchmarkCategory("SPSC")]
-    public long SpscRing() => Check(RingLoops.SingleThread(new SpscAdapter(_spsc), _buffer, Burst, Items));
+    public long SpscRing() => Check(RingLoops.SingleThread(new SpscAdapter(Spsc), Buffer, Burst, Items), Items);
 
     /// <summary>Bounded channel, SingleReader and SingleWriter.</summary>
     [Benchmark(OperationsPerInvoke = Items)]
     [BenchmarkCategory("SPSC")]
-    public long Channel_Single() => Check(RingLoops.SingleThread(new ChannelAdapter(_channelSingle), _buffer, Burst, Items));
+    public long Channel_Single() => Check(RingLoops.SingleThread(new ChannelAdapter(ChannelSingle), Buffer, Burst, Items), Items);
 
     /// <summary>DPDK rte_ring, MP/MC (one producer and one consumer thread using the MP/MC calls).</summary>
     [Benchmark(Baseline = true, OperationsPerInvoke = Items)]
     [BenchmarkCategory("MPMC")]
-    public long RteRing_MpMc() => Check((long)RteRingAnchor.SingleThread(_rteMpmc, (uint)Burst, Items, multi: 1));
+    public long RteRing_MpMc() => Check((long)RteRingAnchor.SingleThread(RteMpmc, (uint)Burst, Items, multi: 1), Items);
 
     /// <summary>Our <see cref="MpmcRing{T}"/>.</summary>
     [Benchmark(OperationsPerInvoke = Items)]
     [BenchmarkCategory("MPMC")]
-    public long MpmcRing() => Check(RingLoops.SingleThread(new MpmcAdapter(_mpmc), _buffer, Burst, Items));
+    public long MpmcRing() => Check(RingLoops.SingleThread(new MpmcAdapter(Mpmc), Buffer, Burst, Items), Items);
 
     /// <summary>Bounded channel, multi reader and writer.</summary>
     [Benchmark(OperationsPerInvoke = Items)]
     [BenchmarkCategory("MPMC")]
-    public long Channel_Multi() => Check(RingLoops.SingleThread(new ChannelAdapter(_channelMulti), _buffer, Burst, Items));
-
-    private static long Check(long sum) =>
-        sum == RteRingAnchor.ExpectedSum(Items) ? sum : throw new InvalidOperationException($"lost or corrupted items: sum {sum}");
+    public long Channel_Multi() => Check(RingLoops.SingleThread(new ChannelAdapter(ChannelMulti), Buffer, Burst, Items), Items);
 }
