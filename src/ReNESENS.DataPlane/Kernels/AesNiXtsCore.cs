@@ -77,9 +77,32 @@ internal sealed class AesNiXtsCore : IDisposable
 
     private static void EncryptUnit(ReadOnlySpan<byte> src, Span<byte> dst, Vector128<byte> tweak, ReadOnlySpan<Vector128<byte>> keys)
     {
+        int done = TransformFullBlocks<EncryptRounds>(src, dst, ref tweak, keys);
+        if (done != src.Length)
+        {
+            EncryptStolen(src[done..], dst[done..], tweak, keys);
+        }
+    }
+
+    private static void DecryptUnit(ReadOnlySpan<byte> src, Span<byte> dst, Vector128<byte> tweak, ReadOnlySpan<Vector128<byte>> keys)
+    {
+        int done = TransformFullBlocks<DecryptRounds>(src, dst, ref tweak, keys);
+        if (done != src.Length)
+        {
+            DecryptStolen(src[done..], dst[done..], tweak, keys);
+        }
+    }
+
+    /// <summary>
+    /// Runs every block of the unit that is not part of ciphertext stealing (all of them when the
+    /// length is a multiple of 16, else all but the last full one), eight at a time, advancing
+    /// <paramref name="tweak"/>; returns the bytes done.
+    /// </summary>
+    private static int TransformFullBlocks<TRounds>(ReadOnlySpan<byte> src, Span<byte> dst, ref Vector128<byte> tweak, ReadOnlySpan<Vector128<byte>> keys)
+        where TRounds : struct, IAesRounds
+    {
         int fullBlocks = src.Length / BlockBytes;
-        int tail = src.Length % BlockBytes;
-        int plainBlocks = tail == 0 ? fullBlocks : fullBlocks - 1;
+        int plainBlocks = src.Length % BlockBytes == 0 ? fullBlocks : fullBlocks - 1;
         int block = 0;
         for (; block + Lanes <= plainBlocks; block += Lanes)
         {
@@ -111,109 +134,64 @@ internal sealed class AesNiXtsCore : IDisposable
             for (int r = 1; r < 14; r++)
             {
                 k = keys[r];
-                b0 = AesNi.Encrypt(b0, k);
-                b1 = AesNi.Encrypt(b1, k);
-                b2 = AesNi.Encrypt(b2, k);
-                b3 = AesNi.Encrypt(b3, k);
-                b4 = AesNi.Encrypt(b4, k);
-                b5 = AesNi.Encrypt(b5, k);
-                b6 = AesNi.Encrypt(b6, k);
-                b7 = AesNi.Encrypt(b7, k);
+                b0 = TRounds.Round(b0, k);
+                b1 = TRounds.Round(b1, k);
+                b2 = TRounds.Round(b2, k);
+                b3 = TRounds.Round(b3, k);
+                b4 = TRounds.Round(b4, k);
+                b5 = TRounds.Round(b5, k);
+                b6 = TRounds.Round(b6, k);
+                b7 = TRounds.Round(b7, k);
             }
 
             k = keys[14];
-            (AesNi.EncryptLast(b0, k) ^ t0).StoreUnsafe(ref o, 0);
-            (AesNi.EncryptLast(b1, k) ^ t1).StoreUnsafe(ref o, 16);
-            (AesNi.EncryptLast(b2, k) ^ t2).StoreUnsafe(ref o, 32);
-            (AesNi.EncryptLast(b3, k) ^ t3).StoreUnsafe(ref o, 48);
-            (AesNi.EncryptLast(b4, k) ^ t4).StoreUnsafe(ref o, 64);
-            (AesNi.EncryptLast(b5, k) ^ t5).StoreUnsafe(ref o, 80);
-            (AesNi.EncryptLast(b6, k) ^ t6).StoreUnsafe(ref o, 96);
-            (AesNi.EncryptLast(b7, k) ^ t7).StoreUnsafe(ref o, 112);
+            (TRounds.LastRound(b0, k) ^ t0).StoreUnsafe(ref o, 0);
+            (TRounds.LastRound(b1, k) ^ t1).StoreUnsafe(ref o, 16);
+            (TRounds.LastRound(b2, k) ^ t2).StoreUnsafe(ref o, 32);
+            (TRounds.LastRound(b3, k) ^ t3).StoreUnsafe(ref o, 48);
+            (TRounds.LastRound(b4, k) ^ t4).StoreUnsafe(ref o, 64);
+            (TRounds.LastRound(b5, k) ^ t5).StoreUnsafe(ref o, 80);
+            (TRounds.LastRound(b6, k) ^ t6).StoreUnsafe(ref o, 96);
+            (TRounds.LastRound(b7, k) ^ t7).StoreUnsafe(ref o, 112);
         }
 
         for (; block < plainBlocks; block++)
         {
             int at = block * BlockBytes;
             Vector128<byte> x = Vector128.Create<byte>(src.Slice(at, BlockBytes)) ^ tweak;
-            (Aes256KeySchedule.EncryptBlock(x, keys) ^ tweak).CopyTo(dst.Slice(at, BlockBytes));
+            (TRounds.Block(x, keys) ^ tweak).CopyTo(dst.Slice(at, BlockBytes));
             tweak = MultiplyByX(tweak);
         }
 
-        if (tail != 0)
-        {
-            EncryptStolen(src[(plainBlocks * BlockBytes)..], dst[(plainBlocks * BlockBytes)..], tweak, keys);
-        }
+        return plainBlocks * BlockBytes;
     }
 
-    private static void DecryptUnit(ReadOnlySpan<byte> src, Span<byte> dst, Vector128<byte> tweak, ReadOnlySpan<Vector128<byte>> keys)
+    /// <summary>One direction of AES-256: its middle round, its last round and a whole block; a struct so the JIT specialises the loop per direction.</summary>
+    private interface IAesRounds
     {
-        int fullBlocks = src.Length / BlockBytes;
-        int tail = src.Length % BlockBytes;
-        int plainBlocks = tail == 0 ? fullBlocks : fullBlocks - 1;
-        int block = 0;
-        for (; block + Lanes <= plainBlocks; block += Lanes)
-        {
-            Vector128<byte> t0 = tweak;
-            Vector128<byte> t1 = MultiplyByX(t0);
-            Vector128<byte> t2 = MultiplyByX(t1);
-            Vector128<byte> t3 = MultiplyByX(t2);
-            Vector128<byte> t4 = MultiplyByX(t3);
-            Vector128<byte> t5 = MultiplyByX(t4);
-            Vector128<byte> t6 = MultiplyByX(t5);
-            Vector128<byte> t7 = MultiplyByX(t6);
-            tweak = MultiplyByX(t7);
+        static abstract Vector128<byte> Round(Vector128<byte> state, Vector128<byte> key);
 
-            // Same invariant as the encrypt loop: 128-byte slices, loads and stores at 0..112.
-            ReadOnlySpan<byte> input = src.Slice(block * BlockBytes, Lanes * BlockBytes);
-            Span<byte> output = dst.Slice(block * BlockBytes, Lanes * BlockBytes);
-            ref byte i = ref MemoryMarshal.GetReference(input);
-            ref byte o = ref MemoryMarshal.GetReference(output);
-            Vector128<byte> k = keys[0];
-            Vector128<byte> b0 = Vector128.LoadUnsafe(ref i, 0) ^ t0 ^ k;
-            Vector128<byte> b1 = Vector128.LoadUnsafe(ref i, 16) ^ t1 ^ k;
-            Vector128<byte> b2 = Vector128.LoadUnsafe(ref i, 32) ^ t2 ^ k;
-            Vector128<byte> b3 = Vector128.LoadUnsafe(ref i, 48) ^ t3 ^ k;
-            Vector128<byte> b4 = Vector128.LoadUnsafe(ref i, 64) ^ t4 ^ k;
-            Vector128<byte> b5 = Vector128.LoadUnsafe(ref i, 80) ^ t5 ^ k;
-            Vector128<byte> b6 = Vector128.LoadUnsafe(ref i, 96) ^ t6 ^ k;
-            Vector128<byte> b7 = Vector128.LoadUnsafe(ref i, 112) ^ t7 ^ k;
-            for (int r = 1; r < 14; r++)
-            {
-                k = keys[r];
-                b0 = AesNi.Decrypt(b0, k);
-                b1 = AesNi.Decrypt(b1, k);
-                b2 = AesNi.Decrypt(b2, k);
-                b3 = AesNi.Decrypt(b3, k);
-                b4 = AesNi.Decrypt(b4, k);
-                b5 = AesNi.Decrypt(b5, k);
-                b6 = AesNi.Decrypt(b6, k);
-                b7 = AesNi.Decrypt(b7, k);
-            }
+        static abstract Vector128<byte> LastRound(Vector128<byte> state, Vector128<byte> key);
 
-            k = keys[14];
-            (AesNi.DecryptLast(b0, k) ^ t0).StoreUnsafe(ref o, 0);
-            (AesNi.DecryptLast(b1, k) ^ t1).StoreUnsafe(ref o, 16);
-            (AesNi.DecryptLast(b2, k) ^ t2).StoreUnsafe(ref o, 32);
-            (AesNi.DecryptLast(b3, k) ^ t3).StoreUnsafe(ref o, 48);
-            (AesNi.DecryptLast(b4, k) ^ t4).StoreUnsafe(ref o, 64);
-            (AesNi.DecryptLast(b5, k) ^ t5).StoreUnsafe(ref o, 80);
-            (AesNi.DecryptLast(b6, k) ^ t6).StoreUnsafe(ref o, 96);
-            (AesNi.DecryptLast(b7, k) ^ t7).StoreUnsafe(ref o, 112);
-        }
+        static abstract Vector128<byte> Block(Vector128<byte> block, ReadOnlySpan<Vector128<byte>> keys);
+    }
 
-        for (; block < plainBlocks; block++)
-        {
-            int at = block * BlockBytes;
-            Vector128<byte> x = Vector128.Create<byte>(src.Slice(at, BlockBytes)) ^ tweak;
-            (Aes256KeySchedule.DecryptBlock(x, keys) ^ tweak).CopyTo(dst.Slice(at, BlockBytes));
-            tweak = MultiplyByX(tweak);
-        }
+    private readonly struct EncryptRounds : IAesRounds
+    {
+        public static Vector128<byte> Round(Vector128<byte> state, Vector128<byte> key) => AesNi.Encrypt(state, key);
 
-        if (tail != 0)
-        {
-            DecryptStolen(src[(plainBlocks * BlockBytes)..], dst[(plainBlocks * BlockBytes)..], tweak, keys);
-        }
+        public static Vector128<byte> LastRound(Vector128<byte> state, Vector128<byte> key) => AesNi.EncryptLast(state, key);
+
+        public static Vector128<byte> Block(Vector128<byte> block, ReadOnlySpan<Vector128<byte>> keys) => Aes256KeySchedule.EncryptBlock(block, keys);
+    }
+
+    private readonly struct DecryptRounds : IAesRounds
+    {
+        public static Vector128<byte> Round(Vector128<byte> state, Vector128<byte> key) => AesNi.Decrypt(state, key);
+
+        public static Vector128<byte> LastRound(Vector128<byte> state, Vector128<byte> key) => AesNi.DecryptLast(state, key);
+
+        public static Vector128<byte> Block(Vector128<byte> block, ReadOnlySpan<Vector128<byte>> keys) => Aes256KeySchedule.DecryptBlock(block, keys);
     }
 
     // IEEE 1619-2018 5.3.2 ciphertext stealing, encrypt side. src/dst hold the last full block
