@@ -13,5 +13,6 @@ public static class FuzzTargets
     public static IReadOnlyDictionary<string, FuzzTarget> All { get; } = new Dictionary<string, FuzzTarget>(StringComparer.Ordinal)
     {
         ["bytering"] = ByteRingTarget.Run,
+        ["lz4frame"] = Lz4FrameTarget.Run,
     };
 }
