@@ -25,8 +25,8 @@ internal enum CipherImplementation
 /// run of consecutive blocks; the LBA increases by one per block.
 /// </summary>
 /// <remarks>
-/// <para>Runs on OpenSSL's libcrypto when it loads (the fast path: VAES), else on managed AES-NI
-/// code; <see cref="Implementation"/> says which. Neither path allocates per call.</para>
+/// <para>Runs on OpenSSL's libcrypto when it has VAES code (3.2 and later), else on managed AES-NI
+/// code, else on any OpenSSL 3; <see cref="Implementation"/> says which. Neither path allocates per call.</para>
 /// <para>An instance is not thread-safe: it reuses one cipher context per direction. Use one per
 /// core or queue pair. <see cref="Dispose"/> clears the key schedules.</para>
 /// </remarks>
@@ -116,9 +116,17 @@ public sealed class AesXts : IDisposable
         _managed?.Dispose();
     }
 
+    /// <summary>
+    /// OpenSSL from 3.2 on has VAES/AVX-512 XTS code; before that its XTS is 128-bit AES-NI like
+    /// ours, and measured beside it (Debian 12's 3.0, quiet machine) our managed path was 1.22x its
+    /// speed at 512-byte units, 1.10x at 4 KiB and equal at 64 KiB, while calling it through EVP cost
+    /// a context reset per unit on top. So: a VAES-capable OpenSSL first, then AES-NI, then any OpenSSL.
+    /// </summary>
     private static CipherImplementation DefaultImplementation()
     {
-        if (LibCrypto.IsAvailable)
+        const ulong OpenSsl32 = 0x3020_0000;
+        bool openSsl = LibCrypto.IsAvailable;
+        if (openSsl && LibCrypto.VersionNumber() >= OpenSsl32)
         {
             return CipherImplementation.OpenSsl;
         }
@@ -126,6 +134,11 @@ public sealed class AesXts : IDisposable
         if (AesNi.IsSupported)
         {
             return CipherImplementation.ManagedAesNi;
+        }
+
+        if (openSsl)
+        {
+            return CipherImplementation.OpenSsl;
         }
 
         throw new PlatformNotSupportedException($"AES-XTS needs {LibCrypto.Library} (OpenSSL 3) or a CPU with AES-NI; this machine has neither.");

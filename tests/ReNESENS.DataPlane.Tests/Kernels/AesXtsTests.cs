@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ReNESENS.DataPlane.Interop;
 using ReNESENS.DataPlane.Kernels;
 using AesNi = System.Runtime.Intrinsics.X86.Aes;
 
@@ -173,10 +174,13 @@ public class AesXtsTests
     }
 
     [Fact]
-    public void DefaultConstructorPrefersOpenSsl()
+    public void DefaultConstructorPrefersVaesOpenSslThenAesNiThenAnyOpenSsl()
     {
         using var xts = new AesXts(RandomKey(new Random(1)));
-        Assert.Equal(CipherImplementation.OpenSsl, xts.Implementation);
+        CipherImplementation expected = LibCrypto.VersionNumber() >= 0x3020_0000UL
+            ? CipherImplementation.OpenSsl
+            : AesNi.IsSupported ? CipherImplementation.ManagedAesNi : CipherImplementation.OpenSsl;
+        Assert.Equal(expected, xts.Implementation);
     }
 
     [Fact]
