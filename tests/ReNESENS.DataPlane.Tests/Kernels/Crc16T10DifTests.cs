@@ -14,19 +14,7 @@ public class Crc16T10DifTests
         ["Vector512"] = (Crc16T10Dif.UpdateVector512, CrcFolding.IsVector512Supported),
     };
 
-    public static TheoryData<string, int> PathsAndLengths()
-    {
-        TheoryData<string, int> data = [];
-        foreach (string path in s_paths.Keys)
-        {
-            foreach (int length in CrcReference.Lengths)
-            {
-                data.Add(path, length);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string, int> PathsAndLengths() => CrcReference.EveryLength(s_paths.Keys);
 
     [Fact]
     public void CheckValue()

@@ -18,19 +18,7 @@ public class Crc32CTests
         ["Vector512"] = (Crc32C.UpdateVector512, CrcFolding.IsVector512Supported),
     };
 
-    public static TheoryData<string, int> PathsAndLengths()
-    {
-        TheoryData<string, int> data = [];
-        foreach (string path in s_paths.Keys)
-        {
-            foreach (int length in CrcReference.Lengths)
-            {
-                data.Add(path, length);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string, int> PathsAndLengths() => CrcReference.EveryLength(s_paths.Keys);
 
     [Fact]
     public void CheckValue() => Assert.Equal(0xE3069283u, Crc32C.Compute("123456789"u8));

@@ -15,19 +15,7 @@ public class Crc64NvmeTests
         ["Vector512"] = (Crc64Nvme.UpdateVector512, CrcFolding.IsVector512Supported),
     };
 
-    public static TheoryData<string, int> PathsAndLengths()
-    {
-        TheoryData<string, int> data = [];
-        foreach (string path in s_paths.Keys)
-        {
-            foreach (int length in CrcReference.Lengths)
-            {
-                data.Add(path, length);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string, int> PathsAndLengths() => CrcReference.EveryLength(s_paths.Keys);
 
     [Fact]
     public void CheckValue()

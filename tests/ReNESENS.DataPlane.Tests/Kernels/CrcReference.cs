@@ -61,6 +61,21 @@ internal static class CrcReference
     /// <summary>The lengths that reach every path and every tail (STYLE.md point 6 and more).</summary>
     public static readonly int[] Lengths = [0, 1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 63, 64, 65, 127, 128, 129, 255, 256, 257, 271, 320, 511, 512, 1001, 4096, 65536, 65537];
 
+    /// <summary>Every code path paired with every length of <see cref="Lengths"/>, for a theory.</summary>
+    public static TheoryData<string, int> EveryLength(IEnumerable<string> paths)
+    {
+        TheoryData<string, int> data = [];
+        foreach (string path in paths)
+        {
+            foreach (int length in Lengths)
+            {
+                data.Add(path, length);
+            }
+        }
+
+        return data;
+    }
+
     /// <summary>The NVMe spec's 4 KiB test buffers: all 00h, all FFh, incrementing and decrementing bytes.</summary>
     public static byte[] NvmeBuffer(string kind)
     {

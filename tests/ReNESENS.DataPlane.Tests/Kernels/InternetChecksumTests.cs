@@ -16,19 +16,7 @@ public class InternetChecksumTests
         ["Vector512"] = (InternetChecksum.SumVector512, 0, Vector512.IsHardwareAccelerated),
     };
 
-    public static TheoryData<string, int> PathsAndLengths()
-    {
-        TheoryData<string, int> data = [];
-        foreach (string path in s_paths.Keys)
-        {
-            foreach (int length in CrcReference.Lengths)
-            {
-                data.Add(path, length);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string, int> PathsAndLengths() => CrcReference.EveryLength(s_paths.Keys);
 
     /// <summary>RFC 1071 as written: big-endian 16-bit words, end-around carry after every add.</summary>
     private static ushort ReferenceSum(ReadOnlySpan<byte> data)
