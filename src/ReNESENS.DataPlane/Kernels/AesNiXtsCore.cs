@@ -80,7 +80,7 @@ internal sealed class AesNiXtsCore : IDisposable
         int done = TransformFullBlocks<EncryptRounds>(src, dst, ref tweak, keys);
         if (done != src.Length)
         {
-            EncryptStolen(src[done..], dst[done..], tweak, keys);
+            TransformStolen<EncryptRounds>(src[done..], dst[done..], tweak, MultiplyByX(tweak), keys);
         }
     }
 
@@ -89,7 +89,7 @@ internal sealed class AesNiXtsCore : IDisposable
         int done = TransformFullBlocks<DecryptRounds>(src, dst, ref tweak, keys);
         if (done != src.Length)
         {
-            DecryptStolen(src[done..], dst[done..], tweak, keys);
+            TransformStolen<DecryptRounds>(src[done..], dst[done..], MultiplyByX(tweak), tweak, keys);
         }
     }
 
@@ -194,43 +194,26 @@ internal sealed class AesNiXtsCore : IDisposable
         public static Vector128<byte> Block(Vector128<byte> block, ReadOnlySpan<Vector128<byte>> keys) => Aes256KeySchedule.DecryptBlock(block, keys);
     }
 
-    // IEEE 1619-2018 5.3.2 ciphertext stealing, encrypt side. src/dst hold the last full block
-    // P(m-1) and the r-byte partial block P(m), 16 < length < 32; tweak is T(m-1). Everything that
-    // is read is read before the bytes at the same place are written, so src may equal dst.
+    // IEEE 1619-2018 5.3.2 ciphertext stealing. src/dst hold the last full block and the r-byte
+    // partial block, 16 < length < 32. The full block goes through the cipher with
+    // firstTweak, its first r bytes become the partial output block, the partial input block padded
+    // with its remaining bytes goes through with secondTweak into the full output block. Encrypt
+    // uses T(m-1) then T(m); decrypt the reverse. Everything read is read before the bytes at
+    // the same place are written, so src may equal dst.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void EncryptStolen(ReadOnlySpan<byte> src, Span<byte> dst, Vector128<byte> tweak, ReadOnlySpan<Vector128<byte>> keys)
+    private static void TransformStolen<TRounds>(ReadOnlySpan<byte> src, Span<byte> dst, Vector128<byte> firstTweak, Vector128<byte> secondTweak, ReadOnlySpan<Vector128<byte>> keys)
+        where TRounds : struct, IAesRounds
     {
         int tail = src.Length - BlockBytes;
-        Vector128<byte> nextTweak = MultiplyByX(tweak);
-        Vector128<byte> stolen = Aes256KeySchedule.EncryptBlock(Vector128.Create<byte>(src[..BlockBytes]) ^ tweak, keys) ^ tweak;
+        Vector128<byte> stolen = TRounds.Block(Vector128.Create<byte>(src[..BlockBytes]) ^ firstTweak, keys) ^ firstTweak;
         Span<byte> buffer = stackalloc byte[BlockBytes];
         stolen.CopyTo(buffer);
         Span<byte> last = stackalloc byte[BlockBytes];
         src.Slice(BlockBytes, tail).CopyTo(last);
         buffer[tail..].CopyTo(last[tail..]);
         buffer[..tail].CopyTo(dst.Slice(BlockBytes, tail));
-        Vector128<byte> x = Vector128.Create<byte>(last) ^ nextTweak;
-        (Aes256KeySchedule.EncryptBlock(x, keys) ^ nextTweak).CopyTo(dst[..BlockBytes]);
-        CryptographicOperations.ZeroMemory(buffer);
-        CryptographicOperations.ZeroMemory(last);
-    }
-
-    // Decrypt side of ciphertext stealing: the last full ciphertext block is decrypted with the
-    // later tweak T(m), its tail completes the partial block, which is decrypted with T(m-1).
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void DecryptStolen(ReadOnlySpan<byte> src, Span<byte> dst, Vector128<byte> tweak, ReadOnlySpan<Vector128<byte>> keys)
-    {
-        int tail = src.Length - BlockBytes;
-        Vector128<byte> nextTweak = MultiplyByX(tweak);
-        Vector128<byte> stolen = Aes256KeySchedule.DecryptBlock(Vector128.Create<byte>(src[..BlockBytes]) ^ nextTweak, keys) ^ nextTweak;
-        Span<byte> buffer = stackalloc byte[BlockBytes];
-        stolen.CopyTo(buffer);
-        Span<byte> last = stackalloc byte[BlockBytes];
-        src.Slice(BlockBytes, tail).CopyTo(last);
-        buffer[tail..].CopyTo(last[tail..]);
-        buffer[..tail].CopyTo(dst.Slice(BlockBytes, tail));
-        Vector128<byte> x = Vector128.Create<byte>(last) ^ tweak;
-        (Aes256KeySchedule.DecryptBlock(x, keys) ^ tweak).CopyTo(dst[..BlockBytes]);
+        Vector128<byte> x = Vector128.Create<byte>(last) ^ secondTweak;
+        (TRounds.Block(x, keys) ^ secondTweak).CopyTo(dst[..BlockBytes]);
         CryptographicOperations.ZeroMemory(buffer);
         CryptographicOperations.ZeroMemory(last);
     }
