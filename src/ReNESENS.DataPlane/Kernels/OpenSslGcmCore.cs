@@ -56,20 +56,7 @@ internal sealed unsafe class OpenSslGcmCore : IDisposable
         fixed (byte* t = tag)
         fixed (byte* aad = associatedData)
         {
-            if (LibCrypto.CipherInit(context, 0, 0, null, n, LibCrypto.KeepDirection) != 1)
-            {
-                LibCrypto.ThrowFailure("EVP_CipherInit_ex(nonce)");
-            }
-
-            if (!associatedData.IsEmpty && LibCrypto.CipherUpdate(context, null, out _, aad, associatedData.Length) != 1)
-            {
-                LibCrypto.ThrowFailure("EVP_CipherUpdate(aad)");
-            }
-
-            if (!plaintext.IsEmpty && (LibCrypto.CipherUpdate(context, output, out int written, input, plaintext.Length) != 1 || written != plaintext.Length))
-            {
-                LibCrypto.ThrowFailure("EVP_CipherUpdate(aes-256-gcm)");
-            }
+            Run(context, n, aad, associatedData.Length, input, output, plaintext.Length);
 
             if (LibCrypto.CipherFinal(context, &scratch, out _) != 1)
             {
@@ -98,20 +85,7 @@ internal sealed unsafe class OpenSslGcmCore : IDisposable
         fixed (byte* t = tag)
         fixed (byte* aad = associatedData)
         {
-            if (LibCrypto.CipherInit(context, 0, 0, null, n, LibCrypto.KeepDirection) != 1)
-            {
-                LibCrypto.ThrowFailure("EVP_CipherInit_ex(nonce)");
-            }
-
-            if (!associatedData.IsEmpty && LibCrypto.CipherUpdate(context, null, out _, aad, associatedData.Length) != 1)
-            {
-                LibCrypto.ThrowFailure("EVP_CipherUpdate(aad)");
-            }
-
-            if (!ciphertext.IsEmpty && (LibCrypto.CipherUpdate(context, output, out int written, input, ciphertext.Length) != 1 || written != ciphertext.Length))
-            {
-                LibCrypto.ThrowFailure("EVP_CipherUpdate(aes-256-gcm)");
-            }
+            Run(context, n, aad, associatedData.Length, input, output, ciphertext.Length);
 
             if (LibCrypto.CipherContextControl(context, LibCrypto.CtrlAeadSetTag, tag.Length, t) != 1)
             {
@@ -136,5 +110,28 @@ internal sealed unsafe class OpenSslGcmCore : IDisposable
     {
         _encrypt.Dispose();
         _decrypt.Dispose();
+    }
+
+    /// <summary>
+    /// Sets the nonce, feeds the AAD and runs the cipher over <paramref name="length"/> bytes: the
+    /// steps both directions share. Empty AAD and data are skipped so no null pointer reaches EVP
+    /// (a null output pointer would mean "this is AAD"). The caller pinned every buffer.
+    /// </summary>
+    private static void Run(nint context, byte* nonce, byte* aad, int aadLength, byte* input, byte* output, int length)
+    {
+        if (LibCrypto.CipherInit(context, 0, 0, null, nonce, LibCrypto.KeepDirection) != 1)
+        {
+            LibCrypto.ThrowFailure("EVP_CipherInit_ex(nonce)");
+        }
+
+        if (aadLength != 0 && LibCrypto.CipherUpdate(context, null, out _, aad, aadLength) != 1)
+        {
+            LibCrypto.ThrowFailure("EVP_CipherUpdate(aad)");
+        }
+
+        if (length != 0 && (LibCrypto.CipherUpdate(context, output, out int written, input, length) != 1 || written != length))
+        {
+            LibCrypto.ThrowFailure("EVP_CipherUpdate(aes-256-gcm)");
+        }
     }
 }
