@@ -15,7 +15,7 @@ namespace ReNESENS.DataPlane.Benchmarks.Kernels;
 /// top of the CRCs.
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(ChecksumBenchmarkConfig))]
+[Config(typeof(ReNESENS.DataPlane.Benchmarks.Offload.OffloadBenchmarkConfig))]
 [CategoriesColumn]
 public unsafe class ProtectionInformationBenchmarks
 {

@@ -17,7 +17,7 @@ namespace ReNESENS.DataPlane.Benchmarks.Offload;
 /// second per core.
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(ChecksumBenchmarkConfig))]
+[Config(typeof(OffloadBenchmarkConfig))]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class OffloadEngineBenchmarks : IDisposable
