@@ -5,9 +5,9 @@ namespace ReNESENS.DataPlane.Benchmarks.Kernels;
 
 /// <summary>
 /// A paired, interleaved LZ4 run for noisy machines (<c>-- lz4-interleaved [rounds]</c>): each
-/// round times liblz4 and ours back to back on the same corpus and chunk length (the same
-/// <see cref="Lz4Benchmarks"/> methods), so outside load hits both alike; the ratio reported is
-/// the median of the per-round throughput ratios (ours / liblz4: above 1.0 = we are faster).
+/// round times liblz4, ours and K4os back to back on the same corpus and chunk length (the same
+/// <see cref="Lz4Benchmarks"/> methods), so outside load hits all alike; the ratios reported are
+/// the medians of the per-round throughput ratios (x / liblz4: above 1.0 = faster than liblz4).
 /// </summary>
 internal static class Lz4InterleavedRun
 {
@@ -20,37 +20,42 @@ internal static class Lz4InterleavedRun
     public static void Run(int rounds)
     {
         Console.WriteLine($"interleaved LZ4 run, {rounds} rounds (+{Warmup} warmup, tiered JIT settles), {Lz4Corpus.Length} B corpus x {Passes} per timed call; MB/s median (max)");
-        Console.WriteLine("| op | chunk | liblz4 MB/s | ours MB/s | ours/liblz4 throughput (median of per-round ratios) | min..max ratio |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| op | chunk | liblz4 MB/s | ours MB/s | K4os MB/s | ours/liblz4 (median of per-round ratios) | min..max | K4os/liblz4 | min..max |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (int chunk in Lz4Corpus.ChunkSizes)
         {
             var bench = new Lz4Benchmarks { Chunk = chunk };
             bench.Setup();
-            Report("compress", chunk, rounds, () => bench.CompressLiblz4(), () => bench.CompressOurs());
-            Report("decompress", chunk, rounds, () => bench.DecompressLiblz4(), () => bench.DecompressOurs());
+            Report("compress", chunk, rounds, () => bench.CompressLiblz4(), () => bench.CompressOurs(), () => bench.CompressK4os());
+            Report("decompress", chunk, rounds, () => bench.DecompressLiblz4(), () => bench.DecompressOurs(), () => bench.DecompressK4os());
         }
     }
 
-    private static void Report(string op, int chunk, int rounds, Func<long> liblz4, Func<long> ours)
+    private static void Report(string op, int chunk, int rounds, Func<long> liblz4, Func<long> ours, Func<long> k4os)
     {
         var a = new List<double>();
         var b = new List<double>();
+        var c = new List<double>();
         var ratios = new List<double>();
+        var k4osRatios = new List<double>();
         for (int round = 0; round < rounds + Warmup; round++)
         {
             double x = MegabytesPerSecond(liblz4);
             double y = MegabytesPerSecond(ours);
+            double z = MegabytesPerSecond(k4os);
             if (round >= Warmup)
             {
                 a.Add(x);
                 b.Add(y);
+                c.Add(z);
                 ratios.Add(y / x);
+                k4osRatios.Add(z / x);
             }
         }
 
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"| {op} | {chunk} | {Median(a):F0} ({a.Max():F0}) | {Median(b):F0} ({b.Max():F0}) | {Median(ratios):F2} | {ratios.Min():F2}..{ratios.Max():F2} |"));
+            $"| {op} | {chunk} | {Median(a):F0} ({a.Max():F0}) | {Median(b):F0} ({b.Max():F0}) | {Median(c):F0} ({c.Max():F0}) | {Median(ratios):F2} | {ratios.Min():F2}..{ratios.Max():F2} | {Median(k4osRatios):F2} | {k4osRatios.Min():F2}..{k4osRatios.Max():F2} |"));
     }
 
     private static double MegabytesPerSecond(Func<long> pass)

@@ -50,93 +50,106 @@ internal static class Lz4BlockDecoder
         nint oend = output.Length;
         nint ip = 0;
         nint op = prefix;
-        if (iend == 0)
-        {
-            return -1;
-        }
 
+        // The short path needs 16 readable bytes after the token (literals and offset: ip before
+        // the token < iend - 16) and 32 writable bytes (16 literal bytes, then an 18-byte match at
+        // most 14 bytes further). An empty block fails the first test and then ip >= iend.
+        nint iShort = iend - 16;
+        nint oShort = oend - 32;
+        nint token;
+        nint literals;
+        nint offset;
+        nint matchLength;
         while (true)
         {
-            if (ip >= iend)
+            if (ip < iShort && op <= oShort)
             {
-                return -1;
-            }
-
-            nint token = Unsafe.Add(ref src, ip++);
-            nint literals = token >> 4;
-            nint offset;
-            nint matchLength;
-            if (literals != RunMask && iend - ip >= 16 && oend - op >= 32)
-            {
-                // Short literals far from both ends: ip + 16 <= iend and op + 16 <= oend.
-                Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref dst, op), ref Unsafe.Add(ref src, ip), 16);
-                op += literals;
-                ip += literals;
-
-                // literals <= 14, so ip <= iend - 2: this is not the last sequence and the offset is in.
-                offset = ReadLE16(ref src, ip);
-                ip += 2;
-                matchLength = token & RunMask;
-                if (matchLength != RunMask && offset >= 8 && offset <= op)
+                token = Unsafe.Add(ref src, ip++);
+                literals = token >> 4;
+                if (literals != RunMask)
                 {
-                    // op <= oend - 18 (it moved at most 14 from oend - 32): a match of at most 18
-                    // bytes at offset >= 8 is three stores, each reading bytes already written.
-                    ref byte d = ref Unsafe.Add(ref dst, op);
-                    ref byte m = ref Unsafe.Add(ref dst, op - offset);
-                    Unsafe.WriteUnaligned(ref d, Unsafe.ReadUnaligned<ulong>(ref m));
-                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref d, 8), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref m, 8)));
-                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref d, 16), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref m, 16)));
-                    op += matchLength + MinMatch;
-                    continue;
+                    // ip + 16 <= iend and op + 16 <= oend.
+                    Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref dst, op), ref Unsafe.Add(ref src, ip), 16);
+                    op += literals;
+                    ip += literals;
+
+                    // literals <= 14, so ip <= iend - 2: not the last sequence, and the offset is in.
+                    offset = ReadLE16(ref src, ip);
+                    ip += 2;
+                    matchLength = token & RunMask;
+                    if (matchLength != RunMask && offset >= 8 && offset <= op)
+                    {
+                        // op <= oend - 18 (it moved at most 14 from oend - 32): a match of at most
+                        // 18 bytes at offset >= 8 is three stores, each reading bytes already written.
+                        ref byte d = ref Unsafe.Add(ref dst, op);
+                        ref byte m = ref Unsafe.Add(ref dst, op - offset);
+                        Unsafe.WriteUnaligned(ref d, Unsafe.ReadUnaligned<ulong>(ref m));
+                        Unsafe.WriteUnaligned(ref Unsafe.Add(ref d, 8), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref m, 8)));
+                        Unsafe.WriteUnaligned(ref Unsafe.Add(ref d, 16), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref m, 16)));
+                        op += matchLength + MinMatch;
+                        continue;
+                    }
+
+                    goto Match;
                 }
             }
             else
             {
-                if (literals == RunMask)
+                if (ip >= iend)
                 {
-                    nint more = ReadLength(ref src, ref ip, iend);
-                    if (more < 0)
-                    {
-                        return -1;
-                    }
-
-                    literals += more;
-                }
-
-                if ((nuint)literals > (nuint)(iend - ip) || (nuint)literals > (nuint)(oend - op))
-                {
+                    // A block ends with literals, never after a match.
                     return -1;
                 }
 
-                if (literals == iend - ip)
-                {
-                    // The last sequence: literals only, ending the block.
-                    source.Slice((int)ip, (int)literals).CopyTo(output[(int)op..]);
-                    return (int)(op + literals - prefix);
-                }
-
-                if (literals <= iend - ip - 32 && literals <= oend - op - 32)
-                {
-                    // 32-byte strides overrun by at most 31 bytes, inside the 32 checked.
-                    WildCopy32(ref Unsafe.Add(ref dst, op), ref Unsafe.Add(ref src, ip), literals);
-                }
-                else
-                {
-                    source.Slice((int)ip, (int)literals).CopyTo(output[(int)op..]);
-                }
-
-                op += literals;
-                ip += literals;
-                if (iend - ip < 2)
-                {
-                    return -1;
-                }
-
-                offset = ReadLE16(ref src, ip);
-                ip += 2;
-                matchLength = token & RunMask;
+                token = Unsafe.Add(ref src, ip++);
+                literals = token >> 4;
             }
 
+            if (literals == RunMask)
+            {
+                nint more = ReadLength(ref src, ref ip, iend);
+                if (more < 0)
+                {
+                    return -1;
+                }
+
+                literals += more;
+            }
+
+            if ((nuint)literals > (nuint)(iend - ip) || (nuint)literals > (nuint)(oend - op))
+            {
+                return -1;
+            }
+
+            if (literals == iend - ip)
+            {
+                // The last sequence: literals only, ending the block.
+                source.Slice((int)ip, (int)literals).CopyTo(output[(int)op..]);
+                return (int)(op + literals - prefix);
+            }
+
+            if (literals <= iend - ip - 32 && literals <= oend - op - 32)
+            {
+                // 32-byte strides overrun by at most 31 bytes, inside the 32 checked.
+                WildCopy32(ref Unsafe.Add(ref dst, op), ref Unsafe.Add(ref src, ip), literals);
+            }
+            else
+            {
+                source.Slice((int)ip, (int)literals).CopyTo(output[(int)op..]);
+            }
+
+            op += literals;
+            ip += literals;
+            if (iend - ip < 2)
+            {
+                return -1;
+            }
+
+            offset = ReadLE16(ref src, ip);
+            ip += 2;
+            matchLength = token & RunMask;
+
+        Match:
             if (matchLength == RunMask)
             {
                 nint more = ReadLength(ref src, ref ip, iend);
@@ -168,37 +181,69 @@ internal static class Lz4BlockDecoder
     {
         ref byte d = ref Unsafe.Add(ref dst, op);
         ref byte m = ref Unsafe.Add(ref dst, op - offset);
-        if (offset == 1)
+        if (oend - op >= length + 16)
         {
-            Unsafe.InitBlockUnaligned(ref d, m, (uint)length);
+            CopyMatchWithSlack(ref d, ref m, offset, length);
             return;
         }
 
-        if (oend - op < length + 16)
+        // Near the end of the output: all but the last 16 bytes in strides (their overrun stays
+        // inside the match, rewritten below), then byte by byte.
+        nint head = length - 16;
+        if (head > 0)
         {
-            // Near the end of the output: exactly length bytes, byte by byte when they overlap.
-            if (offset >= length)
-            {
-                Unsafe.CopyBlockUnaligned(ref d, ref m, (uint)length);
-            }
-            else
-            {
-                for (nint i = 0; i < length; i++)
-                {
-                    Unsafe.Add(ref d, i) = Unsafe.Add(ref m, i);
-                }
-            }
-
-            return;
+            CopyMatchWithSlack(ref d, ref m, offset, head);
+        }
+        else
+        {
+            head = 0;
         }
 
-        // From here at least 16 bytes of room follow the match: strides may overrun by 15.
+        for (nint i = head; i < length; i++)
+        {
+            Unsafe.Add(ref d, i) = Unsafe.Add(ref m, i);
+        }
+    }
+
+    /// <summary>
+    /// Copies a match of <paramref name="length"/> bytes from <paramref name="m"/> (<paramref name="offset"/>
+    /// bytes before <paramref name="d"/>) when at least 16 writable bytes follow it: strides may overrun by 15.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyMatchWithSlack(ref byte d, ref byte m, nint offset, nint length)
+    {
         if (offset >= 16)
         {
             nint i = 0;
             do
             {
                 Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref d, i), ref Unsafe.Add(ref m, i), 16);
+                i += 16;
+            }
+            while (i < length);
+            return;
+        }
+
+        if (offset is 1 or 2 or 4)
+        {
+            // The pattern fills a register: 8-byte stores of it, no reads of what was just written.
+            ulong pattern = offset switch
+            {
+                1 => m * 0x0101010101010101UL,
+                2 => Unsafe.ReadUnaligned<ushort>(ref m) * 0x0001000100010001UL,
+                _ => Unsafe.ReadUnaligned<uint>(ref m) * 0x0000000100000001UL,
+            };
+            if (length >= 256 && offset == 1)
+            {
+                Unsafe.InitBlockUnaligned(ref d, m, (uint)length);
+                return;
+            }
+
+            nint i = 0;
+            do
+            {
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref d, i), pattern);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref d, i + 8), pattern);
                 i += 16;
             }
             while (i < length);

@@ -106,13 +106,11 @@ internal static class Lz4BlockEncoder
             // Find a match: probe one position per step, the step growing every 64 misses.
             {
                 nint forwardIp = ip;
-                int step = 1;
-                int searchMatchNb = 1 << SkipTrigger;
-                while (true)
+                nint step = 1;
+                nint searchMatchNb = 1 << SkipTrigger;
+                do
                 {
                     uint h = forwardH;
-                    uint current = (uint)forwardIp;
-                    uint matchIndex = T.Get(ref table, h);
                     ip = forwardIp;
                     forwardIp += step;
                     step = searchMatchNb++ >> SkipTrigger;
@@ -121,19 +119,11 @@ internal static class Lz4BlockEncoder
                         goto LastLiteralsRun;
                     }
 
-                    match = (nint)matchIndex;
+                    match = (nint)T.Get(ref table, h);
                     forwardH = T.Hash(ref src, forwardIp);
-                    T.Put(ref table, h, current);
-                    if (T.CheckDistance && matchIndex + MaxDistance < current)
-                    {
-                        continue;
-                    }
-
-                    if (Read32(ref src, match) == Read32(ref src, ip))
-                    {
-                        break;
-                    }
+                    T.Put(ref table, h, (uint)ip);
                 }
+                while ((T.CheckDistance && match + MaxDistance < ip) || Read32(ref src, match) != Read32(ref src, ip));
             }
 
             // Extend backwards over the pending literals.
@@ -220,11 +210,9 @@ internal static class Lz4BlockEncoder
             T.Put(ref table, T.Hash(ref src, ip - 2), (uint)(ip - 2));
             {
                 uint h = T.Hash(ref src, ip);
-                uint current = (uint)ip;
-                uint matchIndex = T.Get(ref table, h);
-                match = (nint)matchIndex;
-                T.Put(ref table, h, current);
-                if ((!T.CheckDistance || matchIndex + MaxDistance >= current) && Read32(ref src, match) == Read32(ref src, ip))
+                match = (nint)T.Get(ref table, h);
+                T.Put(ref table, h, (uint)ip);
+                if ((!T.CheckDistance || match + MaxDistance >= ip) && Read32(ref src, match) == Read32(ref src, ip))
                 {
                     token = op++;
                     Unsafe.Add(ref dst, token) = 0;
