@@ -88,8 +88,7 @@ public sealed class Lz4FrameTests
     public void LinkedBlocksReferToThePreviousBlock()
     {
         // The same random 40 KB seven times: an independent block sees at most one and a half
-        // copies, a linked one refers back into the previous block. (K4os's chained encoder does
-        // not use the history for a last block shorter than 64 KiB: that one is stored as if independent.)
+        // copies, a linked one refers back into the previous block.
         byte[] half = Lz4TestData.Random(40_000, 13);
         byte[] data = [.. half, .. half, .. half, .. half, .. half, .. half, .. half];
         int independent = AssertRoundTrip(data, new Lz4FrameOptions { BlockSize = Lz4BlockSize.Max64KB });
