@@ -22,7 +22,7 @@ internal static class Program
 
         if (args.Length > 0 && args[0] == "lz4-interleaved")
         {
-            Kernels.Lz4InterleavedRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 31);
+            Kernels.Lz4InterleavedRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 101);
             return;
         }
 

@@ -48,6 +48,7 @@ if (args.Length >= 3 && args[0] == "run" && FuzzTargets.All.TryGetValue(args[1],
 var seeds = new Dictionary<string, Func<IEnumerable<(string Name, byte[] Data)>>>(StringComparer.Ordinal)
 {
     ["bytering"] = ByteRingSeeds.Create,
+    ["lz4block"] = Lz4BlockSeeds.Create,
     ["lz4frame"] = Lz4FrameSeeds.Create,
     ["offloadread"] = OffloadReadSeeds.Create,
 };

@@ -1,4 +1,5 @@
 using System.Text;
+using K4os.Compression.LZ4;
 using ReNESENS.DataPlane.Kernels;
 
 namespace ReNESENS.DataPlane.Benchmarks.Kernels;
@@ -23,7 +24,7 @@ internal static class Lz4Corpus
     public static int[] ChunkSizes => [512, 4096, 65536];
 
     /// <summary>Compressed bytes over original bytes with <paramref name="chunk"/>-byte pieces (lower is better).</summary>
-    public static unsafe double Ratio(int chunk, bool liblz4)
+    public static unsafe double Ratio(int chunk, Lz4Compressor compressor)
     {
         byte[] data = Bytes;
         byte[] target = new byte[Lz4Block.MaxCompressedLength(chunk)];
@@ -31,13 +32,17 @@ internal static class Lz4Corpus
         for (int at = 0; at < data.Length; at += chunk)
         {
             int n;
-            if (liblz4)
+            if (compressor == Lz4Compressor.Liblz4)
             {
                 fixed (byte* s = &data[at])
                 fixed (byte* d = target)
                 {
                     n = Lz4Anchor.CompressDefault(s, d, chunk, target.Length);
                 }
+            }
+            else if (compressor == Lz4Compressor.K4os)
+            {
+                n = LZ4Codec.Encode(data.AsSpan(at, chunk), target, LZ4Level.L00_FAST);
             }
             else
             {
@@ -112,4 +117,17 @@ internal static class Lz4Corpus
 
         throw new InvalidOperationException("The repository root (ReNESENS.DataPlane.sln) is not above the benchmark folder: the text part of the corpus comes from its sources.");
     }
+}
+
+/// <summary>The LZ4 fast compressors measured.</summary>
+internal enum Lz4Compressor
+{
+    /// <summary>liblz4's LZ4_compress_default (the anchor).</summary>
+    Liblz4,
+
+    /// <summary>Lz4Block.TryCompress.</summary>
+    Ours,
+
+    /// <summary>K4os LZ4Codec.Encode, fast level.</summary>
+    K4os,
 }

@@ -3,8 +3,9 @@ using K4os.Compression.LZ4;
 namespace ReNESENS.DataPlane.Kernels;
 
 /// <summary>
-/// The LZ4 block format (no header, no checksum) on the K4os software path: span in, span out,
-/// no allocation.
+/// The LZ4 block format (no header, no checksum): span in, span out, no allocation. The fast level
+/// and the decoder are ours (<see cref="Lz4BlockEncoder"/>, <see cref="Lz4BlockDecoder"/>); the
+/// high-compression levels are K4os's.
 /// </summary>
 /// <remarks>
 /// A block carries no length: the caller keeps the compressed and the decompressed sizes. Corrupt
@@ -31,43 +32,35 @@ public static class Lz4Block
         return length + (length / 255) + 16;
     }
 
-    /// <summary>Compresses <paramref name="source"/> into <paramref name="destination"/> at the fast level.</summary>
+    /// <summary>
+    /// Compresses <paramref name="source"/> into <paramref name="destination"/> at the fast level:
+    /// the same bytes as liblz4 1.9.4's <c>LZ4_compress_default</c>.
+    /// </summary>
     /// <returns>False when <paramref name="destination"/> is too small (nothing useful was written).</returns>
     public static bool TryCompress(ReadOnlySpan<byte> source, Span<byte> destination, out int written) =>
         TryCompress(source, destination, 0, out written);
 
     /// <summary>
     /// Compresses <paramref name="source"/> into <paramref name="destination"/>:
-    /// <paramref name="level"/> 0 to 2 is the fast compressor, 3 to 12 the high-compression one
-    /// (as <c>lz4 -3</c> .. <c>-12</c>).
+    /// <paramref name="level"/> 0 to 2 is the fast compressor (the same bytes as liblz4's
+    /// <c>LZ4_compress_default</c>), 3 to 12 the high-compression one (as <c>lz4 -3</c> .. <c>-12</c>).
     /// </summary>
     /// <returns>False when <paramref name="destination"/> is too small (nothing useful was written).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="level"/> is outside 0..12 or the source is longer than <see cref="MaxInputLength"/>.</exception>
     public static bool TryCompress(ReadOnlySpan<byte> source, Span<byte> destination, int level, out int written)
     {
-        LZ4Level k4osLevel = ToK4osLevel(level);
+        if ((uint)level > 12)
+        {
+            Lz4ThrowHelper.ThrowLevelOutOfRange(level);
+        }
+
         if (source.Length > MaxInputLength)
         {
             Lz4ThrowHelper.ThrowLengthOutOfRange(source.Length);
         }
 
-        if (source.IsEmpty)
-        {
-            // K4os writes nothing for an empty input; the format's empty block is one zero token.
-            if (destination.IsEmpty)
-            {
-                written = 0;
-                return false;
-            }
-
-            destination[0] = 0;
-            written = 1;
-            return true;
-        }
-
-        int n = LZ4Codec.Encode(source, destination, k4osLevel);
-        written = n > 0 ? n : 0;
-        return n > 0;
+        written = Compress(source, destination, level);
+        return written > 0;
     }
 
     /// <summary>
@@ -80,67 +73,29 @@ public static class Lz4Block
     /// </returns>
     public static bool TryDecompress(ReadOnlySpan<byte> source, Span<byte> destination, out int written)
     {
-        int n = Decode(source, destination);
+        int n = Lz4BlockDecoder.Decode(source, destination, 0);
         written = n > 0 ? n : 0;
         return n >= 0;
     }
 
     /// <summary>
-    /// Decompresses a block that may refer back to <paramref name="dictionary"/> (the up to 64 KiB
-    /// of data that precede it: in a linked LZ4 frame, the previous output). When the dictionary
-    /// ends where <paramref name="destination"/> starts, K4os takes its faster prefix path.
+    /// One independent block at a checked <paramref name="level"/>: ours at the fast level, K4os's
+    /// high-compression encoder at 3..12. Bytes written, or 0 when the destination is too small.
     /// </summary>
-    /// <returns>Bytes written, or -1 when the block is corrupt or does not fit.</returns>
-    internal static int Decode(ReadOnlySpan<byte> source, Span<byte> destination, ReadOnlySpan<byte> dictionary)
+    internal static int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
     {
-        if (dictionary.IsEmpty)
+        if (level < 3)
         {
-            return Decode(source, destination);
+            return Lz4BlockEncoder.Compress(source, destination);
         }
 
-        if (IsEmptyBlock(source))
+        if (source.IsEmpty)
         {
-            return 0;
+            // K4os writes nothing for an empty input; the format's empty block is one zero token.
+            return Lz4BlockEncoder.Compress(source, destination);
         }
 
-        if (source.IsEmpty || destination.IsEmpty)
-        {
-            return -1;
-        }
-
-        int n = LZ4Codec.Decode(source, destination, dictionary);
-        return n >= 0 ? n : -1;
+        int n = LZ4Codec.Encode(source, destination, (LZ4Level)level);
+        return n > 0 ? n : 0;
     }
-
-    /// <summary>Decompresses a block with no dictionary. Bytes written, or -1.</summary>
-    internal static int Decode(ReadOnlySpan<byte> source, Span<byte> destination)
-    {
-        // K4os answers 0 for an empty source and -1 for the one-byte empty block: the format says
-        // the opposite (a block holds at least its last token).
-        if (IsEmptyBlock(source))
-        {
-            return 0;
-        }
-
-        if (source.IsEmpty || destination.IsEmpty)
-        {
-            return -1;
-        }
-
-        int n = LZ4Codec.Decode(source, destination);
-        return n >= 0 ? n : -1;
-    }
-
-    /// <summary>Maps 0..12 to K4os's levels (its enum has the same numbers; 1 and 2 are the fast level).</summary>
-    internal static LZ4Level ToK4osLevel(int level)
-    {
-        if ((uint)level > 12)
-        {
-            Lz4ThrowHelper.ThrowLevelOutOfRange(level);
-        }
-
-        return level < 3 ? LZ4Level.L00_FAST : (LZ4Level)level;
-    }
-
-    private static bool IsEmptyBlock(ReadOnlySpan<byte> source) => source.Length == 1 && source[0] == 0;
 }

@@ -1,14 +1,12 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using K4os.Compression.LZ4;
-using K4os.Compression.LZ4.Engine;
+using System.Runtime.CompilerServices;
 
 namespace ReNESENS.DataPlane.Kernels;
 
 /// <summary>
 /// The LZ4 frame format (LZ4 Frame Format Description v1.6.x, as the <c>lz4</c> command-line
-/// tool writes and reads it): one-shot compress and decompress between caller spans, no allocation
-/// (except the stream context of linked-block compression, see <see cref="Lz4FrameOptions.LinkedBlocks"/>).
+/// tool writes and reads it): one-shot compress and decompress between caller spans, no allocation.
 /// </summary>
 /// <remarks>
 /// <para>Frame: magic 0x184D2204 (LE), descriptor (FLG, BD, optional 8-byte content size, optional
@@ -97,7 +95,12 @@ public static class Lz4Frame
     {
         written = 0;
         int blockBytes = options.BlockBytes;
-        LZ4Level level = Lz4Block.ToK4osLevel(options.Level);
+        int level = options.Level;
+        if ((uint)level > 12)
+        {
+            Lz4ThrowHelper.ThrowLevelOutOfRange(level);
+        }
+
         int at = WriteHeader(destination, source.Length, options);
         if (at < 0)
         {
@@ -295,11 +298,11 @@ public static class Lz4Frame
                 continue;
             }
 
+            // A linked block sees the frame's previous 64 KiB of output as its history.
             bool windowCut = free < blockBytes;
-            Span<byte> target = destination.Slice(pos, windowCut ? free : blockBytes);
-            int n = linked && pos > frameStart
-                ? Lz4Block.Decode(block, target, destination[Math.Max(frameStart, pos - WindowSize)..pos])
-                : Lz4Block.Decode(block, target);
+            int history = linked ? Math.Min(pos - frameStart, WindowSize) : 0;
+            Span<byte> window = destination.Slice(pos - history, history + (windowCut ? free : blockBytes));
+            int n = Lz4BlockDecoder.Decode(block, window, history);
             if (n < 0)
             {
                 return windowCut && !hasContentSize ? Lz4FrameStatus.OutputTooSmall : Lz4FrameStatus.CorruptBlock;
@@ -362,7 +365,7 @@ public static class Lz4Frame
         return length;
     }
 
-    private static bool WriteIndependentBlocks(ReadOnlySpan<byte> source, Span<byte> destination, int blockBytes, int trailer, LZ4Level level, ref int at)
+    private static bool WriteIndependentBlocks(ReadOnlySpan<byte> source, Span<byte> destination, int blockBytes, int trailer, int level, ref int at)
     {
         for (int offset = 0; offset < source.Length; offset += blockBytes)
         {
@@ -373,10 +376,10 @@ public static class Lz4Frame
                 return false;
             }
 
-            // Compressed only when it saves a byte: a target one byte shorter than the chunk makes
-            // K4os give up (-1) on data that does not shrink, which is then stored as it is.
+            // Compressed only when it saves a byte (as lz4frame does): a target one byte shorter
+            // than the chunk fails (0) on data that does not shrink, which is then stored as it is.
             Span<byte> target = destination.Slice(at + 4, Math.Min(room, chunk.Length - 1));
-            int n = target.IsEmpty ? -1 : LZ4Codec.Encode(chunk, target, level);
+            int n = Lz4Block.Compress(chunk, target, level);
             if (!FinishBlock(chunk, destination, n, trailer, ref at))
             {
                 return false;
@@ -386,40 +389,31 @@ public static class Lz4Frame
         return true;
     }
 
-    private static unsafe bool WriteLinkedBlocks(ReadOnlySpan<byte> source, Span<byte> destination, int blockBytes, int trailer, ref int at)
+    /// <summary>
+    /// Linked blocks at the fast level: each block compressed with the content before it as history,
+    /// one hash table kept over the frame (liblz4's <c>LZ4_compress_fast_continue</c> on contiguous blocks).
+    /// </summary>
+    [SkipLocalsInit]
+    private static bool WriteLinkedBlocks(ReadOnlySpan<byte> source, Span<byte> destination, int blockBytes, int trailer, ref int at)
     {
-        if (source.IsEmpty)
+        Span<uint> table = stackalloc uint[Lz4BlockEncoder.TableWords];
+        table.Clear();
+        for (int offset = 0; offset < source.Length; offset += blockBytes)
         {
-            return true;
-        }
-
-        // K4os's only chained block encoder is its port of LZ4_compress_fast_continue, which works on
-        // pointers and keeps, in its context, pointers to the blocks it has seen (its dictionary).
-        // Invariant: source and destination stay pinned for as long as the context lives, the
-        // context is created for this frame and released before the pins are, and every pointer
-        // handed to it is within the pinned spans with the length passed beside it.
-        using var context = new Pubternal.FastContext();
-        fixed (byte* src = source)
-        fixed (byte* dst = destination)
-        {
-            for (int offset = 0; offset < source.Length; offset += blockBytes)
+            int end = offset + Math.Min(blockBytes, source.Length - offset);
+            int room = destination.Length - at - 4 - trailer;
+            if (room < 1)
             {
-                int chunkLength = Math.Min(blockBytes, source.Length - offset);
-                int room = destination.Length - at - 4 - trailer;
-                if (room < 1)
-                {
-                    return false;
-                }
+                return false;
+            }
 
-                int targetLength = Math.Min(room, chunkLength - 1);
-
-                // A failed (too small) attempt still enters the chunk into the context's history,
-                // which is what the decoder has too once the chunk is stored uncompressed.
-                int n = targetLength <= 0 ? -1 : Pubternal.CompressFast(context, src + offset, dst + at + 4, chunkLength, targetLength, 1);
-                if (!FinishBlock(source.Slice(offset, chunkLength), destination, n, trailer, ref at))
-                {
-                    return false;
-                }
+            // A failed (too small) attempt still enters the chunk into the table, as liblz4's
+            // stream does; the decoder has the chunk too once it is stored uncompressed.
+            Span<byte> target = destination.Slice(at + 4, Math.Min(room, end - offset - 1));
+            int n = Lz4BlockEncoder.CompressLinked(source[..end], offset, target, table);
+            if (!FinishBlock(source[offset..end], destination, n, trailer, ref at))
+            {
+                return false;
             }
         }
 
@@ -427,7 +421,7 @@ public static class Lz4Frame
     }
 
     /// <summary>
-    /// Completes the block whose compressed form (<paramref name="compressed"/> bytes, or &lt;= 0 when
+    /// Completes the block whose compressed form (<paramref name="compressed"/> bytes, or 0 when
     /// compression did not pay) sits after a 4-byte gap at <paramref name="at"/>: size field, the data
     /// stored raw when needed, and the checksum.
     /// </summary>

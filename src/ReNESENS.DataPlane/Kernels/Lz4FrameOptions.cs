@@ -13,11 +13,8 @@ public readonly record struct Lz4FrameOptions
 
     /// <summary>
     /// Linked blocks: each block may refer to the previous 64 KiB of content (better ratio on
-    /// small blocks). Linked blocks are always compressed at the fast level, and each frame
-    /// allocates one K4os stream context (about 16 KiB, native, freed before returning);
-    /// independent blocks allocate nothing. K4os's chained encoder ignores the history for a block
-    /// shorter than 64 KiB (measured with 1.3.8), so a frame's short last block is compressed as if
-    /// independent: still a valid linked frame, just no gain on that block.
+    /// small blocks). Linked blocks are always compressed at the fast level, with one 16 KiB hash
+    /// table (on the stack) kept over the frame, as liblz4's <c>LZ4_compress_fast_continue</c> does.
     /// </summary>
     public bool LinkedBlocks { get; init; }
 

@@ -13,6 +13,7 @@ public static class FuzzTargets
     public static IReadOnlyDictionary<string, FuzzTarget> All { get; } = new Dictionary<string, FuzzTarget>(StringComparer.Ordinal)
     {
         ["bytering"] = ByteRingTarget.Run,
+        ["lz4block"] = Lz4BlockTarget.Run,
         ["lz4frame"] = Lz4FrameTarget.Run,
         ["offloadread"] = OffloadReadTarget.Run,
     };

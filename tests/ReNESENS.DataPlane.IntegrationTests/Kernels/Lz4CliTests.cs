@@ -107,6 +107,42 @@ public sealed class Lz4CliTests : IDisposable
     }
 
     [Fact]
+    public async Task OurFastFramesAreByteForByteTheClis()
+    {
+        // `lz4 -c` compresses a file shorter than its 4 MiB block in one call: one independent
+        // block (LZ4_compress_default's bytes), the smallest block size that holds the file, a
+        // content checksum. Our encoder is liblz4's algorithm, so the same options give the same file.
+        int compared = 0;
+        foreach (string corpus in new[] { "empty", "text", "dll", "zeros", "random", "mixed", "text-60k" })
+        {
+            byte[] data = corpus == "text-60k" ? Corpus("text")[..60_000] : Corpus(corpus);
+            if (data.Length >= 4 * 1024 * 1024)
+            {
+                continue;
+            }
+
+            Lz4BlockSize size = data.Length <= 64 * 1024 ? Lz4BlockSize.Max64KB
+                : data.Length <= 256 * 1024 ? Lz4BlockSize.Max256KB
+                : data.Length <= 1024 * 1024 ? Lz4BlockSize.Max1MB
+                : Lz4BlockSize.Max4MB;
+            var options = new Lz4FrameOptions { BlockSize = size };
+            byte[] ours = new byte[Lz4Frame.MaxCompressedLength(data.Length, options)];
+            int written = Lz4Frame.Compress(data, ours, options);
+
+            string input = Path.Combine(_dir, $"same-{corpus}.bin");
+            string frame = input + ".lz4";
+            await File.WriteAllBytesAsync(input, data);
+            ProcessRunner.Result result = await ProcessRunner.RunAsync(Cli, ["-1", "-f", "-q", input, frame]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            byte[] theirs = await File.ReadAllBytesAsync(frame);
+            Assert.True(theirs.AsSpan().SequenceEqual(ours.AsSpan(0, written)), $"{corpus} ({data.Length} bytes): the CLI wrote {theirs.Length} bytes, we wrote {written}, first difference at {theirs.AsSpan().CommonPrefixLength(ours.AsSpan(0, written))}");
+            compared++;
+        }
+
+        Assert.True(compared >= 6, $"only {compared} corpora were shorter than 4 MiB");
+    }
+
+    [Fact]
     public async Task WeRefuseTheLegacyFormatClearly()
     {
         byte[] data = Corpus("text");

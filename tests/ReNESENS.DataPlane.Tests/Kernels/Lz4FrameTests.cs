@@ -88,8 +88,7 @@ public sealed class Lz4FrameTests
     public void LinkedBlocksReferToThePreviousBlock()
     {
         // The same random 40 KB seven times: an independent block sees at most one and a half
-        // copies, a linked one refers back into the previous block. (K4os's chained encoder does
-        // not use the history for a last block shorter than 64 KiB: that one is stored as if independent.)
+        // copies, a linked one refers back into the previous block.
         byte[] half = Lz4TestData.Random(40_000, 13);
         byte[] data = [.. half, .. half, .. half, .. half, .. half, .. half, .. half];
         int independent = AssertRoundTrip(data, new Lz4FrameOptions { BlockSize = Lz4BlockSize.Max64KB });
@@ -259,21 +258,30 @@ public sealed class Lz4FrameTests
         byte[] data = Lz4TestData.Mixed(200_000, 24);
         var options = new Lz4FrameOptions { BlockChecksum = true, ContentSize = true };
         byte[] frame = new byte[Lz4Frame.MaxCompressedLength(data.Length, options)];
-        byte[] linked = Frame(data, new Lz4FrameOptions { LinkedBlocks = true });
+        var linkedOptions = new Lz4FrameOptions { LinkedBlocks = true };
+        byte[] linked = new byte[Lz4Frame.MaxCompressedLength(data.Length, linkedOptions)];
         byte[] output = new byte[data.Length];
-        int written = Lz4Frame.Compress(data, frame, options);
-        Lz4Frame.TryDecompress(frame.AsSpan(0, written), output, out _);
-        Lz4Frame.TryDecompress(linked, output, out _);
-        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        // Steady state: a round of calls that allocates nothing. Several rounds are allowed to get
+        // there: once, in a full test run on a loaded machine, one round counted 6384 bytes that
+        // no call of ours allocates (most likely the runtime replacing tiered code on this thread);
+        // a per-call allocation shows in every round and still fails.
         bool ok = true;
-        for (int i = 0; i < 5; i++)
+        long allocated = -1;
+        for (int round = 0; round < 10 && allocated != 0; round++)
         {
-            written = Lz4Frame.Compress(data, frame, options);
-            ok &= Lz4Frame.TryDecompress(frame.AsSpan(0, written), output, out _) == Lz4FrameStatus.Ok;
-            ok &= Lz4Frame.TryDecompress(linked, output, out _) == Lz4FrameStatus.Ok;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++)
+            {
+                int written = Lz4Frame.Compress(data, frame, options);
+                int linkedWritten = Lz4Frame.Compress(data, linked, linkedOptions);
+                ok &= Lz4Frame.TryDecompress(frame.AsSpan(0, written), output, out _) == Lz4FrameStatus.Ok;
+                ok &= Lz4Frame.TryDecompress(linked.AsSpan(0, linkedWritten), output, out _) == Lz4FrameStatus.Ok;
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(ok);
         Assert.Equal(0, allocated);
     }
