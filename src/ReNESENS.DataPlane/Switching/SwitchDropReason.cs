@@ -26,4 +26,7 @@ public enum SwitchDropReason
 
     /// <summary>The egress port did not take the packet (its queue was full).</summary>
     TransmitFull,
+
+    /// <summary>The egress port failed (its device went away) and takes no more packets.</summary>
+    PortFailed,
 }

@@ -13,4 +13,7 @@ internal static partial class SwitchLog
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Forwarding thread {Worker} failed")]
     internal static partial void WorkerFailed(ILogger logger, Exception exception, int worker);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Port {Port} failed on forwarding thread {Worker}; that thread no longer uses it")]
+    internal static partial void PortFailed(ILogger logger, Exception exception, string port, int worker);
 }

@@ -209,8 +209,8 @@ public sealed class VirtualSwitch : IDisposable
         }
         catch (Exception e)
         {
+            // A bug, not a port failure (those are caught per port): log it and end this thread, not the process.
             SwitchLog.WorkerFailed(_logger, e, worker.Index);
-            throw;
         }
     }
 
@@ -223,6 +223,7 @@ public sealed class VirtualSwitch : IDisposable
         private readonly PacketBuffer[][] _pending;
         private readonly int[] _pendingCount;
         private readonly PacketBuffer[] _segments = new PacketBuffer[64];
+        private readonly bool[] _failed;
         private readonly int[] _waitFds;
         private readonly byte[] _ready;
 
@@ -234,6 +235,7 @@ public sealed class VirtualSwitch : IDisposable
             _burst = new PacketBuffer[owner._options.BurstSize];
             _pending = new PacketBuffer[_ports.Length][];
             _pendingCount = new int[_ports.Length];
+            _failed = new bool[_ports.Length];
             for (int i = 0; i < _ports.Length; i++)
             {
                 _pending[i] = new PacketBuffer[owner._options.BurstSize * 2];
@@ -264,7 +266,22 @@ public sealed class VirtualSwitch : IDisposable
             int total = 0;
             foreach (SwitchPort ingress in _ports)
             {
-                int n = ingress.Queues[Index].ReceiveBurst(_burst);
+                if (_failed[ingress.Index])
+                {
+                    continue;
+                }
+
+                int n;
+                try
+                {
+                    n = ingress.Queues[Index].ReceiveBurst(_burst);
+                }
+                catch (Exception e) when (e is NativeCallException or ObjectDisposedException)
+                {
+                    Fail(ingress, e);
+                    continue;
+                }
+
                 if (n == 0)
                 {
                     continue;
@@ -359,7 +376,7 @@ public sealed class VirtualSwitch : IDisposable
                 tci = p.VlanTci;
             }
 
-            int id = tci & 0xFFF;
+            int id = tci < 0 ? 0 : tci & 0xFFF;
             if (id == 0xFFF)
             {
                 return SwitchDropReason.BadVlanTag;
@@ -502,6 +519,13 @@ public sealed class VirtualSwitch : IDisposable
             }
         }
 
+        /// <summary>A port whose queue threw (its device went away): this thread stops using it; the others go on.</summary>
+        private void Fail(SwitchPort port, Exception e)
+        {
+            _failed[port.Index] = true;
+            SwitchLog.PortFailed(_switch._logger, e, port.Name, Index);
+        }
+
         private void FlushAll()
         {
             foreach (SwitchPort port in _ports)
@@ -524,13 +548,34 @@ public sealed class VirtualSwitch : IDisposable
                 bytes += pending[i].PacketLength;
             }
 
-            int sent = egress.Queues[Index].TransmitBurst(pending.AsSpan(0, n));
+            int sent = 0;
+            SwitchDropReason reason = SwitchDropReason.TransmitFull;
+            if (_failed[egress.Index])
+            {
+                reason = SwitchDropReason.PortFailed;
+            }
+            else
+            {
+                try
+                {
+                    sent = egress.Queues[Index].TransmitBurst(pending.AsSpan(0, n));
+                }
+                catch (Exception e) when (e is NativeCallException or ObjectDisposedException)
+                {
+                    // What the port took before it failed is unknown: count the burst as lost, release nothing twice.
+                    Fail(egress, e);
+                    Array.Clear(pending, 0, n);
+                    egress.CountersOf(Index).Drops[(int)SwitchDropReason.PortFailed] += n;
+                    return;
+                }
+            }
+
             PortCounters tx = egress.CountersOf(Index);
             for (int i = sent; i < n; i++)
             {
                 bytes -= pending[i].PacketLength;
                 pending[i].Release();
-                tx.Drops[(int)SwitchDropReason.TransmitFull]++;
+                tx.Drops[(int)reason]++;
             }
 
             Array.Clear(pending, 0, n);
