@@ -77,7 +77,7 @@ internal static unsafe partial class NativeMethods
     internal static partial int TapReadBurst(int fd, byte** buffers, uint* capacities, uint* lengths, int count);
 
     [LibraryImport(Library, EntryPoint = "rn_tap_write_burst")]
-    internal static partial int TapWriteBurst(int fd, IoVector* iov, int* iovCounts, int count, out int errors);
+    internal static partial int TapWriteBurst(int fd, IoVector* iov, int* iovCounts, int count, int* results);
 
     [LibraryImport(Library, EntryPoint = "rn_poll_readable")]
     internal static partial int PollReadable(int* fds, int count, int timeoutMs, byte* ready);

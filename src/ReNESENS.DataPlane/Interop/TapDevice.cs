@@ -62,10 +62,10 @@ internal static unsafe class TapDevice
         return n;
     }
 
-    /// <summary>Writes up to <paramref name="count"/> frames (gathered from <paramref name="iov"/>); returns how many were consumed, <paramref name="errors"/> of them refused.</summary>
-    internal static int WriteBurst(SafeFdHandle tap, IoVector* iov, int* iovCounts, int count, out int errors)
+    /// <summary>Writes up to <paramref name="count"/> frames (gathered from <paramref name="iov"/>); returns how many were consumed, each one's bytes written or -errno in <paramref name="results"/>.</summary>
+    internal static int WriteBurst(SafeFdHandle tap, IoVector* iov, int* iovCounts, int count, int* results)
     {
-        int n = NativeMethods.TapWriteBurst(tap.Fd, iov, iovCounts, count, out errors);
+        int n = NativeMethods.TapWriteBurst(tap.Fd, iov, iovCounts, count, results);
         NativeError.Check(n, "rn_tap_write_burst");
         return n;
     }

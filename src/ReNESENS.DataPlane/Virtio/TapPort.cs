@@ -210,6 +210,7 @@ public sealed unsafe class TapPort : IWaitablePort, IDisposable
         int taken = 0;
         IoVector* iov = stackalloc IoVector[MaxIoVectorsPerBurst];
         int* counts = stackalloc int[_maxBurst];
+        int* results = stackalloc int[_maxBurst];
         while (taken < packets.Length)
         {
             int frames = 0;
@@ -256,17 +257,28 @@ public sealed unsafe class TapPort : IWaitablePort, IDisposable
                 continue;
             }
 
-            int consumed = TapDevice.WriteBurst(_fd, iov, counts, frames, out int refused);
+            int consumed = TapDevice.WriteBurst(_fd, iov, counts, frames, results);
             long bytes = 0;
+            int refused = 0;
             for (int i = 0; i < frames; i++)
             {
                 PacketBuffer p = packets[taken + i];
                 p.TrimFront(HeaderSize);
-                if (i < consumed)
+                if (i >= consumed)
+                {
+                    continue;
+                }
+
+                if (results[i] < 0)
+                {
+                    refused++;
+                }
+                else
                 {
                     bytes += p.PacketLength;
-                    p.Release();
                 }
+
+                p.Release();
             }
 
             _drops[(int)TapPortDrop.TransmitRefused] += refused;

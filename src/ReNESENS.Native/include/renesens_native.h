@@ -91,12 +91,12 @@ RN_EXPORT int32_t rn_tap_read_burst(int32_t fd, uint8_t *const *buffers, const u
                                     uint32_t *lengths, int32_t count);
 /*
  * Writes up to `count` frames to a non-blocking TAP descriptor, one writev() each: frame i is
- * the next iov_counts[i] elements of `iov`. A frame the kernel refuses (any error but EAGAIN,
- * ENOBUFS or EINTR) is consumed and counted in *out_errors. Stops at the first EAGAIN/ENOBUFS.
- * Returns the number of frames consumed (written or refused).
+ * the next iov_counts[i] elements of `iov`. results[i] receives the bytes written, or -errno when
+ * the kernel refused the frame (any error but EAGAIN, ENOBUFS or EINTR): a refused frame is
+ * consumed too. Stops at the first EAGAIN/ENOBUFS. Returns the number of frames consumed.
  */
 RN_EXPORT int32_t rn_tap_write_burst(int32_t fd, const rn_iovec *iov, const int32_t *iov_counts,
-                                     int32_t count, int32_t *out_errors);
+                                     int32_t count, int32_t *results);
 /*
  * poll() for readability on `count` descriptors for at most timeout_ms (-1: no limit);
  * ready[i] is set to 1 for each readable (or hung-up) one, else 0. Returns how many are

@@ -80,13 +80,12 @@ int32_t rn_tap_read_burst(int32_t fd, uint8_t *const *buffers, const uint32_t *c
 }
 
 int32_t rn_tap_write_burst(int32_t fd, const rn_iovec *iov, const int32_t *iov_counts,
-                           int32_t count, int32_t *out_errors)
+                           int32_t count, int32_t *results)
 {
-    if (iov == NULL || iov_counts == NULL || out_errors == NULL || count < 0)
+    if (iov == NULL || iov_counts == NULL || results == NULL || count < 0)
         return -EINVAL;
     const struct iovec *next = (const struct iovec *)iov;
     int32_t n = 0;
-    *out_errors = 0;
     while (n < count) {
         if (iov_counts[n] <= 0 || iov_counts[n] > IOV_MAX)
             return -EINVAL;
@@ -96,7 +95,9 @@ int32_t rn_tap_write_burst(int32_t fd, const rn_iovec *iov, const int32_t *iov_c
                 continue;
             if (errno == EAGAIN || errno == ENOBUFS)
                 break;
-            (*out_errors)++;
+            results[n] = -errno;
+        } else {
+            results[n] = (int32_t)w;
         }
         next += iov_counts[n];
         n++;
