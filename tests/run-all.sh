@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake gcc make pkg-config dpdk-dev libdpdk-dev libisal-dev liblz4-dev lz4
-          libgcrypt20-dev libssl-dev tshark iperf3 iproute2 iputils-ping afl++)
+          libgcrypt20-dev libssl-dev tshark iperf3 iproute2 iputils-ping afl++ jq)
 if [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${packages[@]}"; do

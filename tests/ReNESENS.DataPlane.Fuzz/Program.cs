@@ -51,6 +51,7 @@ var seeds = new Dictionary<string, Func<IEnumerable<(string Name, byte[] Data)>>
     ["lz4block"] = Lz4BlockSeeds.Create,
     ["lz4frame"] = Lz4FrameSeeds.Create,
     ["offloadread"] = OffloadReadSeeds.Create,
+    ["virtio-offload"] = VirtioOffloadSeeds.Create,
 };
 
 if (args.Length == 3 && args[0] == "seed" && seeds.TryGetValue(args[1], out var createSeeds))

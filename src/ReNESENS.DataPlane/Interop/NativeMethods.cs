@@ -73,6 +73,15 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "rn_tap_set_vnet_hdr_size")]
     internal static partial int TapSetVnetHeaderSize(int fd, int size);
 
+    [LibraryImport(Library, EntryPoint = "rn_tap_read_burst")]
+    internal static partial int TapReadBurst(int fd, byte** buffers, uint* capacities, uint* lengths, int count);
+
+    [LibraryImport(Library, EntryPoint = "rn_tap_write_burst")]
+    internal static partial int TapWriteBurst(int fd, IoVector* iov, int* iovCounts, int count, int* results);
+
+    [LibraryImport(Library, EntryPoint = "rn_poll_readable")]
+    internal static partial int PollReadable(int* fds, int count, int timeoutMs, byte* ready);
+
     [LibraryImport(Library, EntryPoint = "rn_pci_probe", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int PciProbe(string sysfsRoot, ushort vendor, PciDeviceRecord* devices, int max);
 

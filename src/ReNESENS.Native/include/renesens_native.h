@@ -76,6 +76,34 @@ RN_EXPORT int32_t rn_tap_set_offload(int32_t fd, uint32_t offloads);
 /* TUNSETVNETHDRSZ. */
 RN_EXPORT int32_t rn_tap_set_vnet_hdr_size(int32_t fd, int32_t size);
 
+/* One gather element of rn_tap_write_burst: the layout of struct iovec on LP64. */
+typedef struct rn_iovec {
+    void *base;
+    uint64_t length;
+} rn_iovec;
+
+/*
+ * Reads up to `count` frames from a non-blocking TAP descriptor, one read() each, frame i into
+ * buffers[i] (capacities[i] bytes), its length into lengths[i]. Stops at the first EAGAIN.
+ * Returns the number of frames read (0 when none waits), or -errno when the first read fails.
+ */
+RN_EXPORT int32_t rn_tap_read_burst(int32_t fd, uint8_t *const *buffers, const uint32_t *capacities,
+                                    uint32_t *lengths, int32_t count);
+/*
+ * Writes up to `count` frames to a non-blocking TAP descriptor, one writev() each: frame i is
+ * the next iov_counts[i] elements of `iov`. results[i] receives the bytes written, or -errno when
+ * the kernel refused the frame (any error but EAGAIN, ENOBUFS or EINTR): a refused frame is
+ * consumed too. Stops at the first EAGAIN/ENOBUFS. Returns the number of frames consumed.
+ */
+RN_EXPORT int32_t rn_tap_write_burst(int32_t fd, const rn_iovec *iov, const int32_t *iov_counts,
+                                     int32_t count, int32_t *results);
+/*
+ * poll() for readability on `count` descriptors for at most timeout_ms (-1: no limit);
+ * ready[i] is set to 1 for each readable (or hung-up) one, else 0. Returns how many are
+ * ready (0 on timeout or EINTR), or -errno.
+ */
+RN_EXPORT int32_t rn_poll_readable(const int32_t *fds, int32_t count, int32_t timeout_ms, uint8_t *ready);
+
 /* ---- PCI probe ------------------------------------------------------------------------- */
 
 typedef struct rn_pci_device {

@@ -16,5 +16,6 @@ public static class FuzzTargets
         ["lz4block"] = Lz4BlockTarget.Run,
         ["lz4frame"] = Lz4FrameTarget.Run,
         ["offloadread"] = OffloadReadTarget.Run,
+        ["virtio-offload"] = VirtioOffloadTarget.Run,
     };
 }
