@@ -14,5 +14,7 @@ public static class FuzzTargets
     {
         ["bytering"] = ByteRingTarget.Run,
         ["lz4frame"] = Lz4FrameTarget.Run,
+        ["vhostmsg"] = VhostUserMessageTarget.Run,
+        ["vringchain"] = VirtqueueChainTarget.Run,
     };
 }
