@@ -23,6 +23,19 @@ internal sealed partial class TestPmd : IAsyncDisposable
         _pumps = Task.WhenAll(Pump(process.StandardOutput), Pump(process.StandardError));
     }
 
+    /// <summary>The testpmd process id (for its CPU time).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>CPU time testpmd has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Everything testpmd printed so far.</summary>
     public string Output
     {
