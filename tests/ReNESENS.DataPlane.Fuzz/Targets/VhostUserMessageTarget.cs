@@ -17,7 +17,7 @@ public static class VhostUserMessageTarget
     /// <summary>Runs one input.</summary>
     public static void Run(ReadOnlySpan<byte> input)
     {
-        while (input.Length > 1 + VhostUserMessage.HeaderSize)
+        while (input.Length >= 1 + VhostUserMessage.HeaderSize)
         {
             int fds = input[0] % 10;
             ReadOnlySpan<byte> header = input.Slice(1, VhostUserMessage.HeaderSize);

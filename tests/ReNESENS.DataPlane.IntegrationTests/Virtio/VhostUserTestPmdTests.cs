@@ -112,6 +112,45 @@ public sealed class VhostUserTestPmdTests
         Assert.False(backend.NeedsReset);
     }
 
+    [Fact]
+    public async Task InClientModeTheBackendReconnectsToARestartedFrontendAndRenegotiates()
+    {
+        string socket = $"/tmp/rn-vhost-{Guid.NewGuid():N}.sock";
+        using BufferPool pool = BufferPool.Create(4096, 2048, PageKind.Small);
+        using var backend = new VhostUserBackend(new VhostUserBackendOptions { SocketPath = socket, Mode = VhostUserMode.Client }, pool);
+        backend.Start();
+        using var poller = new VhostPoller(backend.Ports, pool);
+        long before = 0;
+        for (int run = 1; run <= 2; run++)
+        {
+            bool packed = run == 2;
+            await using (TestPmd pmd = await TestPmd.StartAsync($"net_virtio_user0,path={socket},server=1,queues=1,packed_vq={(packed ? 1 : 0)}", PmdCpu, 1, "txonly"))
+            {
+                await WaitUntil(() => backend.Ports[0].IsRunning, pmd);
+                Assert.Equal(packed, (backend.NegotiatedFeatures & (1UL << 34)) != 0);
+                await pmd.SendAsync("start");
+                await Task.Delay(500);
+                await pmd.SendAsync("stop");
+                poller.WaitQuiet(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10));
+                TestPmd.PortStats stats = await pmd.ShowPortStatsAsync();
+                await pmd.QuitAsync();
+                Assert.True(stats.TxPackets > 1000);
+                Assert.Equal(stats.TxPackets, poller.Received - before);
+                before = poller.Received;
+            }
+
+            for (int i = 0; i < 500 && (backend.IsConnected && backend.ConnectionCount == run); i++)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.False(backend.Ports[0].IsRunning);
+            File.Delete(socket);
+        }
+
+        Assert.True(backend.ConnectionCount >= 2);
+    }
+
     private static async Task WaitUntil(Func<bool> condition, TestPmd pmd)
     {
         for (int i = 0; i < 500 && !condition(); i++)
