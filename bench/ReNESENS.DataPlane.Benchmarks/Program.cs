@@ -8,7 +8,8 @@ namespace ReNESENS.DataPlane.Benchmarks;
 /// Entry point: <c>dotnet run -c Release -- --filter '*Ring*'</c> runs BenchmarkDotNet;
 /// <c>-- interleaved [rounds]</c> runs the paired cross-thread ring comparison instead,
 /// <c>-- lz4-interleaved [rounds]</c> the paired LZ4 one, <c>-- offload-interleaved [rounds]</c> the
-/// paired PI and offload engine one.
+/// paired PI and offload engine one, <c>-- vhost-rate [rounds]</c> the vhost-user packet rate against
+/// DPDK's net_vhost (dpdk-testpmd generator; see Virtio/VhostRateRun.cs).
 /// </summary>
 internal static class Program
 {
@@ -29,6 +30,12 @@ internal static class Program
         if (args.Length > 0 && args[0] == "offload-interleaved")
         {
             Offload.OffloadInterleavedRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 21);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "vhost-rate" && OperatingSystem.IsLinux())
+        {
+            Virtio.VhostRateRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3);
             return;
         }
 

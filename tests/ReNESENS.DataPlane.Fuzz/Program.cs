@@ -52,6 +52,8 @@ var seeds = new Dictionary<string, Func<IEnumerable<(string Name, byte[] Data)>>
     ["lz4frame"] = Lz4FrameSeeds.Create,
     ["offloadread"] = OffloadReadSeeds.Create,
     ["virtio-offload"] = VirtioOffloadSeeds.Create,
+    ["vhostmsg"] = VirtioSeeds.Messages,
+    ["vringchain"] = VirtioSeeds.Chains,
 };
 
 if (args.Length == 3 && args[0] == "seed" && seeds.TryGetValue(args[1], out var createSeeds))

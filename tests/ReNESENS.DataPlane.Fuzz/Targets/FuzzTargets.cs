@@ -17,5 +17,7 @@ public static class FuzzTargets
         ["lz4frame"] = Lz4FrameTarget.Run,
         ["offloadread"] = OffloadReadTarget.Run,
         ["virtio-offload"] = VirtioOffloadTarget.Run,
+        ["vhostmsg"] = VhostUserMessageTarget.Run,
+        ["vringchain"] = VirtqueueChainTarget.Run,
     };
 }

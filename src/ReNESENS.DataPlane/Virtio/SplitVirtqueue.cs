@@ -1,0 +1,254 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ReNESENS.DataPlane.Virtio;
+
+/// <summary>A split virtqueue (VIRTIO 1.2 section 2.7): descriptor table, available ring, used ring.</summary>
+internal sealed unsafe class SplitVirtqueue : Virtqueue
+{
+    private const ushort AvailNoInterrupt = 1;
+    private const ushort UsedNoNotify = 1;
+
+    private readonly byte* _descriptors;
+    private readonly ushort* _availFlags;
+    private readonly ushort* _availIndex;
+    private readonly ushort* _availRing;
+    private readonly ushort* _usedEvent;
+    private readonly ushort* _usedFlags;
+    private readonly ushort* _usedIndex;
+    private readonly UsedElement* _usedRing;
+    private readonly ushort* _availEvent;
+    private readonly int _mask;
+
+    private ushort _lastAvail;
+    private ushort _cachedAvail;
+    private ushort _nextUsed;
+    private ushort _publishedUsed;
+
+    private SplitVirtqueue(GuestMemory memory, int size, bool indirect, bool eventIndex, byte* descriptors, byte* avail, byte* used, ushort start)
+        : base(memory, size, indirect, eventIndex)
+    {
+        // Invariant (all pointers below): the three areas were translated whole, with the lengths of Create.
+        _descriptors = descriptors;
+        _availFlags = (ushort*)avail;
+        _availIndex = (ushort*)(avail + 2);
+        _availRing = (ushort*)(avail + 4);
+        _usedEvent = (ushort*)(avail + 4 + (2 * size));
+        _usedFlags = (ushort*)used;
+        _usedIndex = (ushort*)(used + 2);
+        _usedRing = (UsedElement*)(used + 4);
+        _availEvent = (ushort*)(used + 4 + (8 * size));
+        _mask = size - 1;
+        _lastAvail = start;
+        _cachedAvail = start;
+        _nextUsed = start;
+        _publishedUsed = start;
+    }
+
+    internal override QueuePosition Position => new(_lastAvail, false, SegmentMark);
+
+    /// <summary>Maps a split ring from the frontend addresses of <c>VHOST_USER_SET_VRING_ADDR</c>; null when an area is unmapped, misaligned or the size is not a power of two.</summary>
+    internal static SplitVirtqueue? Create(GuestMemory memory, int size, ulong descriptors, ulong avail, ulong used, ushort start, bool indirect, bool eventIndex)
+    {
+        if (size is <= 0 or > MaxSize || (size & (size - 1)) != 0)
+        {
+            return null;
+        }
+
+        byte* d = MapRing(memory, descriptors, (ulong)size * DescriptorSize, 16);
+        byte* a = MapRing(memory, avail, 6 + (2 * (ulong)size), 2);
+        byte* u = MapRing(memory, used, 6 + (8 * (ulong)size), 4);
+        return d == null || a == null || u == null ? null : new SplitVirtqueue(memory, size, indirect, eventIndex, d, a, u, start);
+    }
+
+    internal override bool TryTake(bool deviceWrites, out VirtqueueBuffer buffer)
+    {
+        buffer = default;
+        if (Error != VirtqueueError.None)
+        {
+            return false;
+        }
+
+        if (_lastAvail == _cachedAvail && !RefreshAvail())
+        {
+            return false;
+        }
+
+        // Read once: the guest may rewrite the ring entry after this.
+        ushort head = Volatile.Read(ref _availRing[_lastAvail & _mask]);
+        buffer = BeginBuffer();
+        VirtqueueError error = Walk(head, deviceWrites, ref buffer);
+        if (error != VirtqueueError.None)
+        {
+            return Fail(error);
+        }
+
+        buffer.Id = head;
+        buffer.SlotCount = 1;
+        _lastAvail++;
+        return true;
+    }
+
+    internal override void Restore(QueuePosition position)
+    {
+        _lastAvail = position.Index;
+        RewindSegments(position.SegmentMark);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal override void AddUsed(in VirtqueueBuffer buffer, uint written)
+    {
+        UsedElement* e = _usedRing + (_nextUsed & _mask);
+        e->Id = buffer.Id;
+        e->Length = written;
+        _nextUsed++;
+    }
+
+    internal override void SetDriverNotifications(bool enabled)
+    {
+        if (EventIndexEnabled)
+        {
+            // Kick me once the driver's avail idx passes what I have seen.
+            Volatile.Write(ref *_availEvent, enabled ? _lastAvail : (ushort)(_lastAvail - 1));
+        }
+        else
+        {
+            Volatile.Write(ref *_usedFlags, enabled ? (ushort)0 : UsedNoNotify);
+        }
+
+        // Full: the store above before the caller's next load of avail idx (the driver's mirror is store idx, load flags).
+        Interlocked.MemoryBarrier();
+    }
+
+    internal override bool HasAvailable() => Error == VirtqueueError.None && (_lastAvail != _cachedAvail || Volatile.Read(ref *_availIndex) != _lastAvail);
+
+    internal override uint GetBase() => _lastAvail;
+
+    protected override bool PublishUsed(bool checkNotify)
+    {
+        ushort next = _nextUsed;
+        ushort old = _publishedUsed;
+        if (next == old)
+        {
+            return false;
+        }
+
+        // R1: release, pairs with the driver's acquire load of used idx: the used elements are visible first.
+        Volatile.Write(ref *_usedIndex, next);
+        _publishedUsed = next;
+        if (!checkNotify)
+        {
+            return false;
+        }
+
+        // Full: the used idx store above before the load of the driver's suppression state below.
+        Interlocked.MemoryBarrier();
+        if (EventIndexEnabled)
+        {
+            ushort usedEvent = Volatile.Read(ref *_usedEvent);
+            return (ushort)(next - usedEvent - 1) < (ushort)(next - old);
+        }
+
+        return (Volatile.Read(ref *_availFlags) & AvailNoInterrupt) == 0;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool RefreshAvail()
+    {
+        // A1: acquire, pairs with the driver's release store of avail idx: ring entries and descriptors are read after it.
+        ushort avail = Volatile.Read(ref *_availIndex);
+        ushort pending = (ushort)(avail - _lastAvail);
+        if (pending > Size)
+        {
+            return Fail(VirtqueueError.AvailableIndexJump);
+        }
+
+        _cachedAvail = avail;
+        return pending != 0;
+    }
+
+    private VirtqueueError Walk(ushort head, bool deviceWrites, ref VirtqueueBuffer buffer)
+    {
+        if (head >= Size)
+        {
+            return VirtqueueError.DescriptorIndexOutOfRange;
+        }
+
+        byte* table = _descriptors;
+        int tableSize = Size;
+        int budget = Size;
+        int index = head;
+        bool inIndirect = false;
+        for (bool first = true; ; first = false)
+        {
+            if (budget-- == 0)
+            {
+                return VirtqueueError.ChainTooLong;
+            }
+
+            // The one copy of this descriptor: index < tableSize was checked, so it lies inside the table.
+            SplitDescriptor d = Unsafe.ReadUnaligned<SplitDescriptor>(table + (index * DescriptorSize));
+            if ((d.Flags & FlagIndirect) != 0)
+            {
+                if (inIndirect || !first || (d.Flags & FlagNext) != 0)
+                {
+                    return VirtqueueError.InvalidIndirect;
+                }
+
+                table = MapIndirectTable(d.Address, d.Length, out tableSize, out VirtqueueError tableError);
+                if (table == null)
+                {
+                    return tableError;
+                }
+
+                inIndirect = true;
+                budget = tableSize;
+                index = 0;
+                continue;
+            }
+
+            VirtqueueError error = AddSegment(d.Address, d.Length, d.Flags, deviceWrites, ref buffer);
+            if (error != VirtqueueError.None)
+            {
+                return error;
+            }
+
+            if ((d.Flags & FlagNext) == 0)
+            {
+                return VirtqueueError.None;
+            }
+
+            index = d.Next;
+            if (index >= tableSize)
+            {
+                return VirtqueueError.DescriptorIndexOutOfRange;
+            }
+        }
+    }
+
+    [StructLayout(LayoutKind.Explicit, Size = 16)]
+    private struct SplitDescriptor
+    {
+        [FieldOffset(0)]
+        public ulong Address;
+
+        [FieldOffset(8)]
+        public uint Length;
+
+        [FieldOffset(12)]
+        public ushort Flags;
+
+        [FieldOffset(14)]
+        public ushort Next;
+    }
+
+    [StructLayout(LayoutKind.Explicit, Size = 8)]
+    private struct UsedElement
+    {
+        [FieldOffset(0)]
+        public uint Id;
+
+        [FieldOffset(4)]
+        public uint Length;
+    }
+}

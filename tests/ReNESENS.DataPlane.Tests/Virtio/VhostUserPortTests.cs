@@ -1,0 +1,149 @@
+using System.Buffers.Binary;
+using Microsoft.Extensions.Logging.Abstractions;
+using ReNESENS.DataPlane.Memory;
+using ReNESENS.DataPlane.Virtio;
+
+namespace ReNESENS.DataPlane.Tests.Virtio;
+
+/// <summary>A queue pair port over fake-driver rings: header handling, mergeable buffers, drops.</summary>
+public sealed class VhostUserPortTests
+{
+    private const ushort Next = 1;
+    private const ushort Write = 2;
+
+    [Fact]
+    public void AHeaderSplitOverTwelveOneByteDescriptorsIsGatheredAndApplied()
+    {
+        using var g = new FakeGuest(size: 32);
+        using BufferPool pool = BufferPool.Create(16, 2048, PageKind.Small);
+        var port = Attach(g, pool, guestTransmit: true, mergeable: false);
+
+        // NEEDS_CSUM with csum_start 34, csum_offset 6: a UDP checksum in a 60-byte frame.
+        byte[] header = new byte[12];
+        header[0] = VirtioNetHeader.FlagNeedsChecksum;
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(6), 34);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), 6);
+        header.CopyTo(g.Bytes[FakeGuest.DataOffset..]);
+        for (int i = 0; i < 60; i++)
+        {
+            g.Bytes[FakeGuest.DataOffset + 12 + i] = (byte)i;
+        }
+
+        for (int i = 0; i < 12; i++)
+        {
+            g.WriteSplit(i, FakeGuest.Gpa(FakeGuest.DataOffset + i), 1, Next, (ushort)(i + 1));
+        }
+
+        g.WriteSplit(12, FakeGuest.Gpa(FakeGuest.DataOffset + 12), 60, 0, 0);
+        g.PublishSplit(0);
+
+        var burst = new PacketBuffer[4];
+        Assert.Equal(1, port.ReceiveBurst(burst));
+        PacketBuffer p = burst[0];
+        Assert.Equal(60, p.PacketLength);
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => (byte)i).ToArray(), p.Data.ToArray());
+        Assert.Equal(ChecksumState.Partial, p.ChecksumState);
+        Assert.Equal(34, p.ChecksumStart);
+        Assert.Equal(6, p.ChecksumOffset);
+        p.Release();
+        Assert.Equal(1, g.UsedIndex);
+        Assert.Equal(new VhostUserPortStatistics(1, 60, 0, 0, 0, 0, 0, 0), port.GetStatistics());
+    }
+
+    [Fact]
+    public void ABadHeaderDropsThePacketButReturnsTheBuffer()
+    {
+        using var g = new FakeGuest(size: 32);
+        using BufferPool pool = BufferPool.Create(16, 2048, PageKind.Small);
+        var port = Attach(g, pool, guestTransmit: true, mergeable: false);
+        g.Bytes.Slice(FakeGuest.DataOffset, 72).Clear();
+        g.Bytes[FakeGuest.DataOffset] = VirtioNetHeader.FlagNeedsChecksum;
+        BinaryPrimitives.WriteUInt16LittleEndian(g.Bytes[(FakeGuest.DataOffset + 6)..], 200); // csum_start past the frame
+        g.WriteSplit(0, FakeGuest.Gpa(FakeGuest.DataOffset), 72, 0, 0);
+        g.PublishSplit(0);
+        Assert.Equal(0, port.ReceiveBurst(new PacketBuffer[4]));
+        Assert.Equal(1, g.UsedIndex);
+        Assert.Equal(1, port.GetStatistics().ReceiveDrops);
+        Assert.Equal(16, pool.Available);
+    }
+
+    [Fact]
+    public void MergeableBuffersCarryAPacketOverSeveralGuestBuffers()
+    {
+        using var g = new FakeGuest(size: 32);
+        using BufferPool pool = BufferPool.Create(16, 2048, PageKind.Small);
+        var port = Attach(g, pool, guestTransmit: false, mergeable: true);
+        for (int i = 0; i < 8; i++)
+        {
+            g.WriteSplit(i, FakeGuest.Gpa(FakeGuest.DataOffset + (i * 64)), 40, Write, 0);
+            g.PublishSplit((ushort)i);
+        }
+
+        Assert.True(pool.TryRent(out PacketBuffer? packet));
+        for (int i = 0; i < 100; i++)
+        {
+            packet.Append(1)[0] = (byte)(i + 1);
+        }
+
+        Assert.Equal(1, port.TransmitBurst([packet]));
+
+        // 12 + 100 bytes over 40-byte buffers: three of them, num_buffers = 3, lengths 40, 40, 32.
+        Assert.Equal(3, g.UsedIndex);
+        Assert.Equal((0u, 40u), g.Used(0));
+        Assert.Equal((1u, 40u), g.Used(1));
+        Assert.Equal((2u, 32u), g.Used(2));
+        Assert.Equal(3, BinaryPrimitives.ReadUInt16LittleEndian(g.Bytes[(FakeGuest.DataOffset + 10)..]));
+        Assert.Equal(1, g.Bytes[FakeGuest.DataOffset + 12]);
+        Assert.Equal(29, g.Bytes[FakeGuest.DataOffset + 64]);
+        Assert.Equal(100, g.Bytes[FakeGuest.DataOffset + 128 + 31]);
+        Assert.Equal(16, pool.Available);
+    }
+
+    [Fact]
+    public void WithoutMergeableBuffersATooLargePacketIsDroppedAndTheBufferKept()
+    {
+        using var g = new FakeGuest(size: 32);
+        using BufferPool pool = BufferPool.Create(16, 2048, PageKind.Small);
+        var port = Attach(g, pool, guestTransmit: false, mergeable: false);
+        g.WriteSplit(0, FakeGuest.Gpa(FakeGuest.DataOffset), 40, Write, 0);
+        g.PublishSplit(0);
+        Assert.True(pool.TryRent(out PacketBuffer? big));
+        big.Append(100);
+        Assert.True(pool.TryRent(out PacketBuffer? small));
+        small.Append(20);
+        Assert.Equal(2, port.TransmitBurst([big, small]));
+        Assert.Equal(1, g.UsedIndex);
+        Assert.Equal((0u, 32u), g.Used(0));
+        VhostUserPortStatistics s = port.GetStatistics();
+        Assert.Equal(1, s.TransmitDrops);
+        Assert.Equal(1, s.TransmittedPackets);
+
+        // No buffer left: the caller keeps the packet.
+        Assert.True(pool.TryRent(out PacketBuffer? third));
+        third.Append(20);
+        Assert.Equal(0, port.TransmitBurst([third]));
+        Assert.Equal(1, port.GetStatistics().TransmitNoRoom);
+        third.Release();
+    }
+
+    [Fact]
+    public void ADetachedPortMovesNothing()
+    {
+        using BufferPool pool = BufferPool.Create(4, 2048, PageKind.Small);
+        var port = new VhostUserPort("p", 0, pool, 9000, NullLogger.Instance);
+        Assert.False(port.IsRunning);
+        Assert.Equal(0, port.ReceiveBurst(new PacketBuffer[4]));
+        Assert.True(pool.TryRent(out PacketBuffer? p));
+        Assert.Equal(0, port.TransmitBurst([p]));
+        Assert.Equal(PortOffloads.None, port.TransmitOffloads);
+        p.Release();
+    }
+
+    private static VhostUserPort Attach(FakeGuest g, BufferPool pool, bool guestTransmit, bool mergeable)
+    {
+        var port = new VhostUserPort("test", 0, pool, 9000, NullLogger.Instance);
+        port.Configure(VirtioNetHeader.Size, mergeable, PortOffloads.Checksum, g.Size);
+        port.Attach(guestTransmit, g.Split());
+        return port;
+    }
+}
