@@ -193,7 +193,15 @@ public sealed class NvmeTcpTarget : IAsyncDisposable
             _core.RemoveSession(session);
             session.Dispose();
             await reader.CompleteAsync().ConfigureAwait(false);
-            await writer.CompleteAsync().ConfigureAwait(false);
+            try
+            {
+                await writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                // Unsent replies to a host that reset the connection.
+            }
+
             NvmeLog.ConnectionClosed(_logger, peer, reason);
         }
     }

@@ -115,7 +115,7 @@ internal static class PduValidator
             return FatalErrorStatus.None;
         }
 
-        if (pdo < hlen + hd || pdo % rules.DataAlignment != 0)
+        if (pdo < hlen + hd || pdo % rules.DataAlignment != 0 || pdo > plen)
         {
             fei = PduCommonHeader.PdoOffset;
             return FatalErrorStatus.InvalidHeaderField;

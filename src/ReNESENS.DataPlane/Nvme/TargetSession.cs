@@ -38,7 +38,8 @@ internal sealed partial class TargetSession : IDisposable
     private int _queueDepth;
     private ushort _sqHead;
     private bool _sqFlowDisabled;
-    private CommandContext?[] _transfers = [];
+    /// <summary>Commands waiting for H2CData, indexed by TTAG; one slot before Connect (a Connect whose data comes on an R2T), the queue depth after.</summary>
+    private CommandContext?[] _transfers = new CommandContext?[1];
     private readonly List<ushort> _asyncEvents = [];
 
     public TargetSession(NvmeTargetCore core, string peer)
