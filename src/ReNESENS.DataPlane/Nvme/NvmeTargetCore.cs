@@ -14,7 +14,6 @@ internal sealed class NvmeTargetCore : IDisposable
 {
     private readonly Dictionary<ushort, NvmeController> _controllers = [];
     private readonly HashSet<TargetSession> _sessions = [];
-    private ushort _nextControllerId = 1;
 
     public NvmeTargetCore(NvmeTcpTargetOptions options, ILogger logger)
     {
@@ -88,15 +87,16 @@ internal sealed class NvmeTargetCore : IDisposable
                 return null;
             }
 
-            // Controller IDs 1..FFEFh; FFF0h and above are reserved (FFFFh asks for a dynamic one).
-            while (_controllers.ContainsKey(_nextControllerId))
+            // Controller IDs 1..FFEFh (FFF0h and above are reserved, FFFFh asks for a dynamic one);
+            // the lowest free one, as Linux nvmet allocates them.
+            ushort id = 1;
+            while (_controllers.ContainsKey(id))
             {
-                _nextControllerId = (ushort)(_nextControllerId % 0xFFEF + 1);
+                id++;
             }
 
-            var controller = new NvmeController(_nextControllerId, subsystem, hostNqn, hostId, keepAliveMs, Options.MaxIoQueues);
+            var controller = new NvmeController(id, subsystem, hostNqn, hostId, keepAliveMs, Options.MaxIoQueues);
             _controllers.Add(controller.Id, controller);
-            _nextControllerId = (ushort)(_nextControllerId % 0xFFEF + 1);
             return controller;
         }
     }
