@@ -29,6 +29,9 @@ internal sealed class CommandContext : IResettable
     /// <summary>A data digest failed on one of the command's PDUs: the data is dropped and the command fails once, on its last PDU.</summary>
     public bool DigestError;
 
+    /// <summary>Stopwatch timestamp of the capsule.</summary>
+    public long Started;
+
     /// <summary>Host data of commands other than Write.</summary>
     public byte[] Scratch { get; } = new byte[ScratchSize];
 
@@ -41,6 +44,7 @@ internal sealed class CommandContext : IResettable
         ByteOffset = 0;
         ForceUnitAccess = false;
         DigestError = false;
+        Started = 0;
         return true;
     }
 }

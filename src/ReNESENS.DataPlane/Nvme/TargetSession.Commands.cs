@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 
 namespace ReNESENS.DataPlane.Nvme;
@@ -126,6 +127,7 @@ internal sealed partial class TargetSession
         context.Namespace = ns;
         context.ByteOffset = byteOffset;
         context.ForceUnitAccess = (sqe.Dword12 & (1u << 30)) != 0;
+        context.Started = Stopwatch.GetTimestamp();
         _transfers[tag] = context;
         int n = PduWriter.WriteR2T(output.GetSpan(DataPduHeader.Size + 4), sqe.CommandId, (ushort)tag, 0, (uint)length, _rules.HeaderDigest);
         output.Advance(n);

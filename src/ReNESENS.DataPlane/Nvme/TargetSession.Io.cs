@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 
 namespace ReNESENS.DataPlane.Nvme;
 
@@ -77,6 +78,7 @@ internal sealed partial class TargetSession
 
     private SessionStatus ExecuteRead(in SubmissionQueueEntry sqe, IBufferWriter<byte> output)
     {
+        long started = Stopwatch.GetTimestamp();
         ushort status = CheckReadWrite(sqe, out NvmeNamespace? ns, out long offset, out int length);
         if (status != NvmeStatus.Success)
         {
@@ -99,12 +101,14 @@ internal sealed partial class TargetSession
         Interlocked.Add(ref subsystem.BytesRead, length);
         NvmeMetrics.ReadCommands.Add(1);
         NvmeMetrics.BytesRead.Add(length);
+        NvmeMetrics.IoDuration.Record(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
         return SessionStatus.Continue;
     }
 
     /// <summary>A Write whose data came in the capsule: straight from the socket buffer into the namespace.</summary>
     private SessionStatus ExecuteWrite(in SubmissionQueueEntry sqe, ReadOnlySequence<byte> data, IBufferWriter<byte> output)
     {
+        long started = Stopwatch.GetTimestamp();
         ushort status = CheckReadWrite(sqe, out NvmeNamespace? ns, out long offset, out int length);
         if (status != NvmeStatus.Success)
         {
@@ -128,11 +132,12 @@ internal sealed partial class TargetSession
             offset += segment.Length;
         }
 
-        return CompleteWrite(output, sqe.CommandId, length);
+        return CompleteWrite(output, sqe.CommandId, length, started);
     }
 
-    private SessionStatus CompleteWrite(IBufferWriter<byte> output, ushort commandId, int length)
+    private SessionStatus CompleteWrite(IBufferWriter<byte> output, ushort commandId, int length, long started)
     {
+        NvmeMetrics.IoDuration.Record(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
         NvmeSubsystem subsystem = _controller!.Subsystem;
         Interlocked.Increment(ref subsystem.WriteCommands);
         Interlocked.Add(ref subsystem.BytesWritten, length);

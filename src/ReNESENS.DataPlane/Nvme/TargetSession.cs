@@ -285,7 +285,7 @@ internal sealed partial class TargetSession : IDisposable
             }
 
             return context.Namespace is not null
-                ? CompleteWrite(output, context.Sqe.CommandId, context.TransferLength)
+                ? CompleteWrite(output, context.Sqe.CommandId, context.TransferLength, context.Started)
                 : Execute(context.Sqe, new ReadOnlySequence<byte>(context.Scratch, 0, context.TransferLength), output);
         }
         finally
