@@ -61,4 +61,6 @@ root.SetAction(async (result, cancellationToken) =>
     Console.WriteLine("Stopped");
     return 0;
 });
-return await root.Parse(args).InvokeAsync();
+// SIGINT/SIGTERM are handled above (graceful stop); System.CommandLine's own handler, which
+// would end the process after a timeout, is turned off.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

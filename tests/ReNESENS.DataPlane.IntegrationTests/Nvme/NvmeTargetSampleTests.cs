@@ -72,10 +72,16 @@ public sealed class NvmeTargetSampleTests
                 await kill.WaitForExitAsync();
             }
 
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await process.WaitForExitAsync(cts.Token);
-            process.WaitForExit();
+            Task exited = process.WaitForExitAsync();
+            bool inTime = await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(60))) == exited;
             string text;
+            lock (output)
+            {
+                text = output.ToString();
+            }
+
+            Assert.True(inTime, $"the sample did not exit within 60 s of SIGINT:\n{text}");
+            process.WaitForExit();
             lock (output)
             {
                 text = output.ToString();
