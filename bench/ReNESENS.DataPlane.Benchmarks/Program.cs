@@ -9,7 +9,9 @@ namespace ReNESENS.DataPlane.Benchmarks;
 /// <c>-- interleaved [rounds]</c> runs the paired cross-thread ring comparison instead,
 /// <c>-- lz4-interleaved [rounds]</c> the paired LZ4 one, <c>-- offload-interleaved [rounds]</c> the
 /// paired PI and offload engine one, <c>-- vhost-rate [rounds]</c> the vhost-user packet rate against
-/// DPDK's net_vhost (dpdk-testpmd generator; see Virtio/VhostRateRun.cs).
+/// DPDK's net_vhost (dpdk-testpmd generator; see Virtio/VhostRateRun.cs),
+/// <c>-- nvme [seconds]</c> the NVMe/TCP initiator against the sample target in another process,
+/// beside a plain-TCP ceiling.
 /// </summary>
 internal static class Program
 {
@@ -36,6 +38,18 @@ internal static class Program
         if (args.Length > 0 && args[0] == "vhost-rate" && OperatingSystem.IsLinux())
         {
             Virtio.VhostRateRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "nvme")
+        {
+            Nvme.NvmeTcpRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "tcp-ceiling-server")
+        {
+            Nvme.NvmeTcpRun.Serve();
             return;
         }
 

@@ -54,6 +54,7 @@ var seeds = new Dictionary<string, Func<IEnumerable<(string Name, byte[] Data)>>
     ["virtio-offload"] = VirtioOffloadSeeds.Create,
     ["vhostmsg"] = VirtioSeeds.Messages,
     ["vringchain"] = VirtioSeeds.Chains,
+    ["nvmetcp"] = NvmeTcpSeeds.Create,
 };
 
 if (args.Length == 3 && args[0] == "seed" && seeds.TryGetValue(args[1], out var createSeeds))

@@ -19,5 +19,6 @@ public static class FuzzTargets
         ["virtio-offload"] = VirtioOffloadTarget.Run,
         ["vhostmsg"] = VhostUserMessageTarget.Run,
         ["vringchain"] = VirtqueueChainTarget.Run,
+        ["nvmetcp"] = NvmeTcpFuzzTarget.Run,
     };
 }

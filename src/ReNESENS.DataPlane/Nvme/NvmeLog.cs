@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace ReNESENS.DataPlane.Nvme;
+
+/// <summary>The NVMe/TCP log messages (source-generated, no allocation when the level is off).</summary>
+internal static partial class NvmeLog
+{
+    [LoggerMessage(1, LogLevel.Information, "NVMe/TCP target listening on {EndPoint} with {Count} subsystem(s)")]
+    public static partial void Listening(ILogger logger, System.Net.EndPoint endPoint, int count);
+
+    [LoggerMessage(2, LogLevel.Warning, "Keep-alive timeout: controller {Id} of {Nqn} for host {Host} ended")]
+    public static partial void KeepAliveExpired(ILogger logger, ushort id, string nqn, string host);
+
+    [LoggerMessage(3, LogLevel.Warning, "Connection {Peer} ended: fatal transport error {Status} at field offset {Info}")]
+    public static partial void FatalTransportError(ILogger logger, string peer, FatalErrorStatus status, uint info);
+
+    [LoggerMessage(4, LogLevel.Information, "Host {Peer} ended the connection: H2CTermReq FES {Status} FEI {Info}")]
+    public static partial void HostTerminated(ILogger logger, string peer, FatalErrorStatus status, uint info);
+
+    [LoggerMessage(5, LogLevel.Warning, "Connect from {Peer} ({Host}) to unknown subsystem {Nqn}")]
+    public static partial void UnknownSubsystem(ILogger logger, string peer, string host, string nqn);
+
+    [LoggerMessage(6, LogLevel.Warning, "Connect from {Peer}: host {Host} is not allowed on {Nqn}")]
+    public static partial void HostNotAllowed(ILogger logger, string peer, string host, string nqn);
+
+    [LoggerMessage(7, LogLevel.Information, "Host {Host} connected queue {Qid} (depth {Depth}) of controller {Id} on {Nqn} from {Peer}")]
+    public static partial void QueueConnected(ILogger logger, string host, int qid, int depth, ushort id, string nqn, string peer);
+
+    [LoggerMessage(8, LogLevel.Debug, "Connection {Peer} closed: {Reason}")]
+    public static partial void ConnectionClosed(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(9, LogLevel.Error, "Connection {Peer} failed")]
+    public static partial void ConnectionFailed(ILogger logger, string peer, Exception exception);
+}

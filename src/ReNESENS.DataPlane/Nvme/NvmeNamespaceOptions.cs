@@ -1,0 +1,20 @@
+namespace ReNESENS.DataPlane.Nvme;
+
+/// <summary>One namespace of an NVMe subsystem exported by <see cref="NvmeTcpTarget"/>.</summary>
+public sealed class NvmeNamespaceOptions
+{
+    /// <summary>NSID, 1 or more.</summary>
+    public uint NamespaceId { get; set; } = 1;
+
+    /// <summary>Capacity in bytes (a multiple of <see cref="BlockSize"/>); for a file, the file is created or extended to it.</summary>
+    public long SizeBytes { get; set; } = 64L << 20;
+
+    /// <summary>Logical block size: 512 or 4096.</summary>
+    public int BlockSize { get; set; } = 512;
+
+    /// <summary>Backing file or block device; null for a RAM namespace in a <c>DmaRegion</c>.</summary>
+    public string? FilePath { get; set; }
+
+    /// <summary>NGUID and UUID; derived from the subsystem NQN and the NSID when null.</summary>
+    public Guid? Uuid { get; set; }
+}

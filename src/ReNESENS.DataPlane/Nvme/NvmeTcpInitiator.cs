@@ -1,0 +1,292 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+
+namespace ReNESENS.DataPlane.Nvme;
+
+/// <summary>
+/// An NVMe over TCP host: connects an admin queue and N I/O queues to one controller, then reads
+/// and writes namespaces straight into and out of caller memory. Commands may be issued
+/// concurrently from many tasks (up to the queue depth per queue); I/O is spread over the queues
+/// round-robin. In steady state an I/O allocates nothing.
+/// </summary>
+public sealed class NvmeTcpInitiator : IAsyncDisposable
+{
+    private const int AdminDepth = 32;
+
+    private readonly InitiatorQueue _admin;
+    private readonly InitiatorQueue[] _io;
+    private readonly Timer? _keepAlive;
+    private int _next;
+    private int _disposed;
+
+    private NvmeTcpInitiator(InitiatorQueue admin, InitiatorQueue[] io, ushort controllerId, NvmeControllerInfo? controller, TimeSpan keepAlive)
+    {
+        _admin = admin;
+        _io = io;
+        ControllerId = controllerId;
+        Controller = controller;
+        if (keepAlive > TimeSpan.Zero)
+        {
+            _keepAlive = new Timer(static state => _ = ((NvmeTcpInitiator)state!).SendKeepAliveQuietlyAsync(), this, keepAlive / 2, keepAlive / 2);
+        }
+    }
+
+    /// <summary>The controller ID the target gave.</summary>
+    public ushort ControllerId { get; }
+
+    /// <summary>Identify Controller of an I/O controller (null for a discovery controller).</summary>
+    public NvmeControllerInfo? Controller { get; }
+
+    /// <summary>Number of I/O queues connected.</summary>
+    public int IoQueueCount => _io.Length;
+
+    /// <summary>
+    /// Connects: the admin queue (ICReq, Connect, CC.EN and CSTS.RDY, Identify Controller, Number of
+    /// Queues), then each I/O queue on its own TCP connection.
+    /// </summary>
+    /// <param name="endPoint">The target.</param>
+    /// <param name="options">Subsystem, host identity, queues and digests.</param>
+    /// <param name="cancellationToken">Cancels the connection steps.</param>
+    public static async Task<NvmeTcpInitiator> ConnectAsync(EndPoint endPoint, NvmeTcpInitiatorOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentNullException.ThrowIfNull(options);
+        bool discovery = options.SubsystemNqn == NvmeOpcodes.DiscoveryNqn;
+        uint kato = (uint)options.KeepAliveTimeout.TotalMilliseconds;
+        InitiatorQueue admin = await InitiatorQueue.OpenAsync(endPoint, AdminDepth, options.HeaderDigest, options.DataDigest, cancellationToken).ConfigureAwait(false);
+        var io = new List<InitiatorQueue>();
+        try
+        {
+            ushort controllerId = await admin.ConnectAsync(0, AdminDepth, kato, 0xFFFF, options.SubsystemNqn, options.HostNqn, options.HostId).ConfigureAwait(false);
+            await EnableAsync(admin, cancellationToken).ConfigureAwait(false);
+            byte[] page = new byte[AdminPages.IdentifySize];
+            InitiatorQueue.ThrowIfFailed(await admin.SubmitAsync(new SubmissionQueueEntry { Opcode = NvmeOpcodes.Identify, Dword10 = 1 }, default, page, false).ConfigureAwait(false), "Identify Controller");
+            var controller = new NvmeControllerInfo(page);
+            int queues = discovery ? 0 : options.IoQueueCount;
+            if (queues > 0)
+            {
+                uint want = (uint)(queues - 1) * 0x10001u;
+                InitiatorCompletion granted = await admin.SubmitAsync(new SubmissionQueueEntry { Opcode = NvmeOpcodes.SetFeatures, Dword10 = NvmeOpcodes.FeatureNumberOfQueues, Dword11 = want }, default, default, false).ConfigureAwait(false);
+                InitiatorQueue.ThrowIfFailed(granted, "Set Features (Number of Queues)");
+                queues = Math.Min(queues, (int)Math.Min(granted.Result & 0xFFFF, (granted.Result >> 16) & 0xFFFF) + 1);
+            }
+
+            for (int qid = 1; qid <= queues; qid++)
+            {
+                InitiatorQueue queue = await InitiatorQueue.OpenAsync(endPoint, options.QueueDepth, options.HeaderDigest, options.DataDigest, cancellationToken).ConfigureAwait(false);
+                io.Add(queue);
+                await queue.ConnectAsync((ushort)qid, options.QueueDepth, 0, controllerId, options.SubsystemNqn, options.HostNqn, options.HostId).ConfigureAwait(false);
+                queue.InCapsuleDataSize = controller.InCapsuleDataSize;
+            }
+
+            return new NvmeTcpInitiator(admin, [.. io], controllerId, discovery ? null : controller, options.KeepAliveTimeout);
+        }
+        catch
+        {
+            foreach (InitiatorQueue queue in io)
+            {
+                await queue.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await admin.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Identify Namespace.</summary>
+    public async Task<NvmeNamespaceInfo> IdentifyNamespaceAsync(uint namespaceId)
+    {
+        byte[] page = new byte[AdminPages.IdentifySize];
+        InitiatorQueue.ThrowIfFailed(await _admin.SubmitAsync(new SubmissionQueueEntry { Opcode = NvmeOpcodes.Identify, NamespaceId = namespaceId }, default, page, false).ConfigureAwait(false), "Identify Namespace");
+        return new NvmeNamespaceInfo(namespaceId, page);
+    }
+
+    /// <summary>Identify with any CNS into a 4096-byte buffer (active namespace list, descriptors).</summary>
+    public async Task<byte[]> IdentifyAsync(byte cns, uint namespaceId = 0)
+    {
+        byte[] page = new byte[AdminPages.IdentifySize];
+        InitiatorQueue.ThrowIfFailed(await _admin.SubmitAsync(new SubmissionQueueEntry { Opcode = NvmeOpcodes.Identify, NamespaceId = namespaceId, Dword10 = cns }, default, page, false).ConfigureAwait(false), "Identify");
+        return page;
+    }
+
+    /// <summary>Get Log Page: <paramref name="length"/> bytes (a multiple of 4) of log <paramref name="logId"/> from <paramref name="offset"/>.</summary>
+    public async Task<byte[]> GetLogPageAsync(byte logId, int length, long offset = 0)
+    {
+        if (length <= 0 || length % 4 != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), "The length is a positive multiple of 4.");
+        }
+
+        byte[] page = new byte[length];
+        uint numd = (uint)(length / 4) - 1;
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.GetLogPage, NamespaceId = 0xFFFFFFFF, Dword10 = logId | (numd << 16), Dword11 = numd >> 16, Dword12And13 = (ulong)offset };
+        InitiatorQueue.ThrowIfFailed(await _admin.SubmitAsync(sqe, default, page, false).ConfigureAwait(false), "Get Log Page");
+        return page;
+    }
+
+    /// <summary>Reads whole blocks from <paramref name="lba"/> into <paramref name="destination"/> (a multiple of the block size).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask ReadAsync(uint namespaceId, ulong lba, Memory<byte> destination, int blockSize = 512)
+    {
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.Read, NamespaceId = namespaceId, Dword10And11 = lba, Dword12 = BlockCount(destination.Length, blockSize) };
+        InitiatorCompletion completion = await NextQueue().SubmitAsync(sqe, default, destination, false).ConfigureAwait(false);
+        InitiatorQueue.ThrowIfFailed(completion, "Read");
+    }
+
+    /// <summary>Writes whole blocks from <paramref name="source"/> at <paramref name="lba"/>; in the capsule when small enough, else on the controller's R2T.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask WriteAsync(uint namespaceId, ulong lba, ReadOnlyMemory<byte> source, int blockSize = 512, bool forceUnitAccess = false)
+    {
+        InitiatorQueue queue = NextQueue();
+        uint dword12 = BlockCount(source.Length, blockSize) | (forceUnitAccess ? 1u << 30 : 0);
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.Write, NamespaceId = namespaceId, Dword10And11 = lba, Dword12 = dword12 };
+        InitiatorCompletion completion = await queue.SubmitAsync(sqe, source, default, source.Length <= queue.InCapsuleDataSize).ConfigureAwait(false);
+        InitiatorQueue.ThrowIfFailed(completion, "Write");
+    }
+
+    /// <summary>Flush (NSID FFFFFFFFh: every namespace).</summary>
+    public async ValueTask FlushAsync(uint namespaceId)
+    {
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.Flush, NamespaceId = namespaceId };
+        InitiatorQueue.ThrowIfFailed(await NextQueue().SubmitAsync(sqe, default, default, false).ConfigureAwait(false), "Flush");
+    }
+
+    /// <summary>Write Zeroes over <paramref name="blocks"/> blocks.</summary>
+    public async ValueTask WriteZeroesAsync(uint namespaceId, ulong lba, int blocks)
+    {
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.WriteZeroes, NamespaceId = namespaceId, Dword10And11 = lba, Dword12 = (uint)(blocks - 1) };
+        InitiatorQueue.ThrowIfFailed(await NextQueue().SubmitAsync(sqe, default, default, false).ConfigureAwait(false), "Write Zeroes");
+    }
+
+    /// <summary>Dataset Management with Deallocate over one range.</summary>
+    public async ValueTask DeallocateAsync(uint namespaceId, ulong lba, uint blocks)
+    {
+        byte[] range = new byte[16];
+        BitConverter.TryWriteBytes(range.AsSpan(4), blocks);
+        BitConverter.TryWriteBytes(range.AsSpan(8), lba);
+        InitiatorQueue queue = NextQueue();
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.DatasetManagement, NamespaceId = namespaceId, Dword10 = 0, Dword11 = 4 };
+        InitiatorQueue.ThrowIfFailed(await queue.SubmitAsync(sqe, range, default, range.Length <= queue.InCapsuleDataSize).ConfigureAwait(false), "Dataset Management");
+    }
+
+    /// <summary>Keep Alive on the admin queue.</summary>
+    public async ValueTask KeepAliveAsync()
+        => InitiatorQueue.ThrowIfFailed(await _admin.SubmitAsync(new SubmissionQueueEntry { Opcode = NvmeOpcodes.KeepAlive }, default, default, false).ConfigureAwait(false), "Keep Alive");
+
+    /// <summary>Normal shutdown (CC.SHN, wait for CSTS.SHST complete), then closes every queue.</summary>
+    public async Task DisconnectAsync()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await PropertySetAsync(_admin, NvmeOpcodes.PropertyCc, 0x00464001).ConfigureAwait(false);
+            for (int i = 0; i < 100; i++)
+            {
+                if (((await PropertyGetAsync(_admin, NvmeOpcodes.PropertyCsts).ConfigureAwait(false) >> 2) & 3) == 2)
+                {
+                    break;
+                }
+
+                await Task.Delay(10).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_keepAlive is not null)
+        {
+            await _keepAlive.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (InitiatorQueue queue in _io)
+        {
+            await queue.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _admin.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task EnableAsync(InitiatorQueue admin, CancellationToken cancellationToken)
+    {
+        // CC: EN, IOSQES 6 (64 bytes), IOCQES 4 (16 bytes), CSS NVM, MPS 4 KiB.
+        await PropertySetAsync(admin, NvmeOpcodes.PropertyCc, 0x00460001).ConfigureAwait(false);
+        for (int i = 0; i < 200; i++)
+        {
+            ulong csts = await PropertyGetAsync(admin, NvmeOpcodes.PropertyCsts).ConfigureAwait(false);
+            if ((csts & NvmeController.CstsFatal) != 0)
+            {
+                throw new NvmeCommandException("The controller reported a fatal status (CSTS.CFS) when enabled.");
+            }
+
+            if ((csts & NvmeController.CstsReady) != 0)
+            {
+                return;
+            }
+
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new NvmeCommandException("The controller did not become ready (CSTS.RDY).");
+    }
+
+    private static async Task PropertySetAsync(InitiatorQueue admin, uint offset, uint value)
+    {
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.Fabrics, FabricsType = NvmeOpcodes.PropertySet, Dword11 = offset, Dword12And13 = value };
+        InitiatorQueue.ThrowIfFailed(await admin.SubmitAsync(sqe, default, default, false).ConfigureAwait(false), "Property Set");
+    }
+
+    private static async Task<ulong> PropertyGetAsync(InitiatorQueue admin, uint offset)
+    {
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.Fabrics, FabricsType = NvmeOpcodes.PropertyGet, Dword10 = offset == NvmeOpcodes.PropertyCap ? 1u : 0u, Dword11 = offset };
+        InitiatorCompletion completion = await admin.SubmitAsync(sqe, default, default, false).ConfigureAwait(false);
+        InitiatorQueue.ThrowIfFailed(completion, "Property Get");
+        return completion.Result;
+    }
+
+    private static uint BlockCount(int length, int blockSize)
+    {
+        if (length <= 0 || length % blockSize != 0 || length / blockSize > 65536)
+        {
+            throw new ArgumentException($"The buffer ({length} bytes) is not 1..65536 whole {blockSize}-byte blocks.", nameof(length));
+        }
+
+        return (uint)(length / blockSize) - 1;
+    }
+
+    private InitiatorQueue NextQueue()
+    {
+        if (_io.Length == 0)
+        {
+            throw new InvalidOperationException("This connection has no I/O queue.");
+        }
+
+        return _io[(int)((uint)Interlocked.Increment(ref _next) % (uint)_io.Length)];
+    }
+
+    private async Task SendKeepAliveQuietlyAsync()
+    {
+        try
+        {
+            await KeepAliveAsync().ConfigureAwait(false);
+        }
+        catch (NvmeCommandException)
+        {
+            // The connection ended; the next command reports it.
+        }
+    }
+}

@@ -1,0 +1,387 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using ReNESENS.DataPlane.Kernels;
+
+namespace ReNESENS.DataPlane.Nvme;
+
+/// <summary>
+/// The controller side of one NVMe/TCP connection (one queue): turns received bytes into PDUs,
+/// checks each before use, runs commands and writes PDUs back. Single-threaded: the connection
+/// loop calls <see cref="Process"/>; only <see cref="Abort"/> comes from other threads.
+/// </summary>
+/// <remarks>
+/// States: <c>AwaitingICReq</c> until ICReq/ICResp; then <c>Ready</c> (no controller) until a
+/// Connect binds a controller; <c>Closed</c> after a fatal error or an abort, after which no PDU
+/// is looked at and no namespace is touched.
+/// </remarks>
+internal sealed partial class TargetSession : IDisposable
+{
+    /// <summary>Largest C2HData payload per PDU.</summary>
+    private const int C2HChunk = 128 * 1024;
+
+    /// <summary>Piece of a C2HData payload copied per output span.</summary>
+    private const int CopyChunk = 16 * 1024;
+
+    /// <summary>Longest PDU header with its digest.</summary>
+    private const int MaxHeaderBytes = ICReqPdu.Size + 4;
+
+    private readonly NvmeTargetCore _core;
+    private readonly CancellationTokenSource _abort = new();
+    private PduRules _rules;
+    private int _hostAlignment = 4;
+    private bool _closed;
+    private int _disposed;
+
+    private NvmeController? _controller;
+    private int _qid;
+    private int _queueDepth;
+    private ushort _sqHead;
+    private bool _sqFlowDisabled;
+    /// <summary>Commands waiting for H2CData, indexed by TTAG; one slot before Connect (a Connect whose data comes on an R2T), the queue depth after.</summary>
+    private CommandContext?[] _transfers = new CommandContext?[1];
+    private readonly List<ushort> _asyncEvents = [];
+
+    public TargetSession(NvmeTargetCore core, string peer)
+    {
+        _core = core;
+        Peer = peer;
+        StartedAt = Stopwatch.GetTimestamp();
+        _rules = new PduRules
+        {
+            IsController = true,
+            DataAlignment = 4,
+            MaxCapsuleOrC2HData = core.Options.InCapsuleDataSize,
+            MaxH2CData = core.Options.MaxH2CData,
+        };
+    }
+
+    public string Peer { get; }
+
+    public long StartedAt { get; }
+
+    /// <summary>True once a Connect bound this queue to a controller.</summary>
+    public bool IsConnected => _controller is not null;
+
+    /// <summary>Cancelled when the session must end (controller failed, keep-alive expiry, target stop).</summary>
+    public CancellationToken Aborted => _abort.Token;
+
+    /// <summary>Ends the session from any thread: the connection loop sees <see cref="Aborted"/> and closes.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session already ended.
+        }
+    }
+
+    /// <summary>Consumes every complete PDU at the start of <paramref name="input"/> and writes the replies.</summary>
+    public SessionStatus Process(ref ReadOnlySequence<byte> input, IBufferWriter<byte> output)
+    {
+        Span<byte> header = stackalloc byte[MaxHeaderBytes];
+        while (!_closed)
+        {
+            if (_abort.IsCancellationRequested || (_controller?.IsFailed ?? false))
+            {
+                _closed = true;
+                break;
+            }
+
+            if (input.Length < PduCommonHeader.Size)
+            {
+                return SessionStatus.Continue;
+            }
+
+            input.Slice(0, PduCommonHeader.Size).CopyTo(header);
+            PduCommonHeader common = PduValidator.ReadCommonHeader(header);
+            FatalErrorStatus fes = PduValidator.Validate(common, _rules, out PduFrame frame, out uint fei);
+            if (fes != FatalErrorStatus.None)
+            {
+                return Fatal(output, fes, fei, header[..PduCommonHeader.Size]);
+            }
+
+            if (input.Length < frame.PduLength)
+            {
+                return SessionStatus.Continue;
+            }
+
+            // The header (and its digest) is copied once; only the copy is used from here on.
+            ReadOnlySequence<byte> pdu = input.Slice(0, frame.PduLength);
+            int headerBytes = frame.HeaderLength + frame.HeaderDigestLength;
+            pdu.Slice(0, headerBytes).CopyTo(header);
+            if (!PduValidator.HeaderDigestMatches(header, frame))
+            {
+                return Fatal(output, FatalErrorStatus.HeaderDigestError, 0, header[..frame.HeaderLength]);
+            }
+
+            ReadOnlySequence<byte> data = frame.DataLength > 0 ? pdu.Slice(frame.DataOffset, frame.DataLength) : default;
+            bool dataOk = frame.DataDigestLength == 0 || DataDigestMatches(data, pdu.Slice(frame.DataOffset + frame.DataLength, 4));
+            input = input.Slice(frame.PduLength);
+            SessionStatus status = frame.Type switch
+            {
+                PduType.ICReq => HandleICReq(MemoryMarshal.Read<ICReqPdu>(header), header[..frame.HeaderLength], output),
+                PduType.H2CTermReq => HandleTermReq(MemoryMarshal.Read<TermReqPdu>(header)),
+                PduType.CapsuleCmd => HandleCapsule(MemoryMarshal.Read<SubmissionQueueEntry>(header[PduCommonHeader.Size..]), data, dataOk, output),
+                _ => HandleH2CData(MemoryMarshal.Read<DataPduHeader>(header), frame, header[..frame.HeaderLength], data, dataOk, output),
+            };
+            if (status == SessionStatus.Close)
+            {
+                _closed = true;
+                return SessionStatus.Close;
+            }
+        }
+
+        return SessionStatus.Close;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _closed = true;
+        for (int i = 0; i < _transfers.Length; i++)
+        {
+            if (_transfers[i] is { } context)
+            {
+                _transfers[i] = null;
+                _core.ContextPool.Return(context);
+            }
+        }
+
+        NvmeController? controller = _controller;
+        if (controller is not null)
+        {
+            if (_qid == 0)
+            {
+                // The admin queue going away ends the controller and with it every I/O queue.
+                _core.RemoveController(controller);
+            }
+            else
+            {
+                controller.Detach(_qid, this);
+            }
+        }
+
+        _abort.Dispose();
+    }
+
+    private static bool DataDigestMatches(ReadOnlySequence<byte> data, ReadOnlySequence<byte> digest)
+    {
+        uint crc = 0;
+        foreach (ReadOnlyMemory<byte> segment in data)
+        {
+            crc = Crc32C.Append(crc, segment.Span);
+        }
+
+        Span<byte> stored = stackalloc byte[4];
+        digest.CopyTo(stored);
+        return crc == PduDigest.Read(stored);
+    }
+
+    private SessionStatus HandleICReq(ICReqPdu request, ReadOnlySpan<byte> header, IBufferWriter<byte> output)
+    {
+        if (request.FormatVersion != 0)
+        {
+            return Fatal(output, FatalErrorStatus.UnsupportedParameter, 8, header);
+        }
+
+        if (request.HostDataAlignment > 31)
+        {
+            return Fatal(output, FatalErrorStatus.InvalidHeaderField, 10, header);
+        }
+
+        bool headerDigest = (request.Digests & 1) != 0;
+        bool dataDigest = (request.Digests & 2) != 0;
+        _hostAlignment = (request.HostDataAlignment + 1) * 4;
+        int n = PduWriter.WriteICResp(output.GetSpan(ICRespPdu.Size), controllerAlignment: 0, headerDigest, dataDigest, (uint)_core.Options.MaxH2CData);
+        output.Advance(n);
+        _rules.Initialized = true;
+        _rules.HeaderDigest = headerDigest;
+        _rules.DataDigest = dataDigest;
+        return SessionStatus.Continue;
+    }
+
+    private SessionStatus HandleTermReq(TermReqPdu request)
+    {
+        NvmeLog.HostTerminated(_core.Logger, Peer, request.Status, request.Information);
+        return SessionStatus.Close;
+    }
+
+    private SessionStatus HandleH2CData(DataPduHeader pdu, in PduFrame frame, ReadOnlySpan<byte> header, ReadOnlySequence<byte> data, bool dataOk, IBufferWriter<byte> output)
+    {
+        FatalErrorStatus fes = PduValidator.ValidateDataLength(pdu, frame, out uint fei);
+        if (fes != FatalErrorStatus.None)
+        {
+            return Fatal(output, fes, fei, header);
+        }
+
+        // Data only ever answers an R2T of this connection: an unknown tag (data before Connect,
+        // data for a read, a stale or forged TTAG) is an invalid header field.
+        if (pdu.TransferTag >= _transfers.Length || _transfers[pdu.TransferTag] is not { } context)
+        {
+            return Fatal(output, FatalErrorStatus.InvalidHeaderField, DataPduHeader.TransferTagOffset, header);
+        }
+
+        if (context.Sqe.CommandId != pdu.CommandId)
+        {
+            return Fatal(output, FatalErrorStatus.InvalidHeaderField, DataPduHeader.CommandIdOffset, header);
+        }
+
+        ulong end = (ulong)pdu.Offset + pdu.Length;
+        if (pdu.Offset != (uint)context.Received || end > (ulong)context.TransferLength)
+        {
+            return Fatal(output, FatalErrorStatus.DataTransferOutOfRange, DataPduHeader.DataOffsetOffset, header);
+        }
+
+        bool last = end == (ulong)context.TransferLength;
+        if (last != ((frame.Flags & PduFlags.LastPdu) != 0))
+        {
+            return Fatal(output, FatalErrorStatus.InvalidHeaderField, PduCommonHeader.FlagsOffset, header);
+        }
+
+        if (!dataOk)
+        {
+            context.DigestError = true;
+        }
+        else if (context.Namespace is { } ns)
+        {
+            if (_controller!.IsFailed)
+            {
+                return SessionStatus.Close;
+            }
+
+            long offset = context.ByteOffset + pdu.Offset;
+            foreach (ReadOnlyMemory<byte> segment in data)
+            {
+                ns.Backend.Write(offset, segment.Span, context.ForceUnitAccess);
+                offset += segment.Length;
+            }
+        }
+        else
+        {
+            data.CopyTo(context.Scratch.AsSpan((int)pdu.Offset));
+        }
+
+        context.Received = (int)end;
+        if (!last)
+        {
+            return SessionStatus.Continue;
+        }
+
+        _transfers[pdu.TransferTag] = null;
+        try
+        {
+            if (context.DigestError)
+            {
+                Complete(output, context.Sqe.CommandId, NvmeStatus.TransientTransportError);
+                return SessionStatus.Continue;
+            }
+
+            return context.Namespace is not null
+                ? CompleteWrite(output, context.Sqe.CommandId, context.TransferLength, context.Started)
+                : Execute(context.Sqe, new ReadOnlySequence<byte>(context.Scratch, 0, context.TransferLength), output);
+        }
+        finally
+        {
+            _core.ContextPool.Return(context);
+        }
+    }
+
+    /// <summary>Sends a C2HTermReq with the offending header and ends the connection.</summary>
+    private SessionStatus Fatal(IBufferWriter<byte> output, FatalErrorStatus status, uint information, ReadOnlySpan<byte> header)
+    {
+        NvmeLog.FatalTransportError(_core.Logger, Peer, status, information);
+        NvmeMetrics.FatalErrors.Add(1);
+        int n = PduWriter.WriteTermReq(output.GetSpan(PduValidator.MaxTermReqLength), PduType.C2HTermReq, status, information, header);
+        output.Advance(n);
+        _closed = true;
+        return SessionStatus.Close;
+    }
+
+    /// <summary>Writes a response capsule.</summary>
+    private void Complete(IBufferWriter<byte> output, ushort commandId, ushort status, ulong result = 0)
+    {
+        if (status != NvmeStatus.Success)
+        {
+            NvmeMetrics.CommandErrors.Add(1);
+        }
+
+        var cqe = new CompletionQueueEntry
+        {
+            Dword0And1 = result,
+            SubmissionQueueHead = _sqFlowDisabled ? (ushort)0 : _sqHead,
+            SubmissionQueueId = (ushort)_qid,
+            CommandId = commandId,
+            Status = NvmeStatus.ToCqe(status),
+        };
+        int n = PduWriter.WriteCapsuleResponse(output.GetSpan(PduCommonHeader.Size + CompletionQueueEntry.Size + 4), cqe, _rules.HeaderDigest);
+        output.Advance(n);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="length"/> bytes to the host in C2HData PDUs, from a namespace
+    /// (copied straight from the back-end into the socket buffer) or from <paramref name="buffer"/>,
+    /// then completes the command: with the SUCCESS flag on the last PDU when the host disabled
+    /// SQ flow control (no CQE needs its SQHD), otherwise with a response capsule.
+    /// </summary>
+    private void SendData(IBufferWriter<byte> output, ushort commandId, NvmeNamespace? ns, long offset, ReadOnlySpan<byte> buffer, int length)
+    {
+        bool headerDigest = _rules.HeaderDigest;
+        bool dataDigest = _rules.DataDigest;
+        bool success = _sqFlowDisabled;
+        int pdo = PduWriter.DataOffsetFor(DataPduHeader.Size, headerDigest, _hostAlignment);
+        int sent = 0;
+        while (sent < length)
+        {
+            int chunk = Math.Min(length - sent, C2HChunk);
+            bool last = sent + chunk == length;
+            PduFlags flags = last ? PduFlags.LastPdu | (success ? PduFlags.Success : 0) : PduFlags.None;
+            PduWriter.WriteDataHeader(output.GetSpan(pdo), PduType.C2HData, flags, commandId, 0, (uint)sent, chunk, headerDigest, dataDigest, _hostAlignment);
+            output.Advance(pdo);
+            uint crc = 0;
+            for (int done = 0; done < chunk;)
+            {
+                Span<byte> destination = output.GetSpan(Math.Min(chunk - done, CopyChunk));
+                int n = Math.Min(destination.Length, chunk - done);
+                destination = destination[..n];
+                if (ns is not null)
+                {
+                    ns.Backend.Read(offset + sent + done, destination);
+                }
+                else
+                {
+                    buffer.Slice(sent + done, n).CopyTo(destination);
+                }
+
+                if (dataDigest)
+                {
+                    crc = Crc32C.Append(crc, destination);
+                }
+
+                output.Advance(n);
+                done += n;
+            }
+
+            if (dataDigest)
+            {
+                Span<byte> digest = output.GetSpan(4);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(digest, crc);
+                output.Advance(4);
+            }
+
+            sent += chunk;
+        }
+
+        if (!success)
+        {
+            Complete(output, commandId, NvmeStatus.Success);
+        }
+    }
+}

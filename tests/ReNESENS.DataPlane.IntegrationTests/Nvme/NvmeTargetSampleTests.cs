@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using ReNESENS.DataPlane.Nvme;
+
+namespace ReNESENS.DataPlane.IntegrationTests.Nvme;
+
+/// <summary>The sample appliance as its own process: starts on its embedded default, serves I/O, stops on SIGINT.</summary>
+public sealed class NvmeTargetSampleTests
+{
+    [Fact]
+    public async Task Sample_ServesIoAndStopsGracefullyOnSigint()
+    {
+        string dll = Path.Combine(RepositoryPaths.Root, "samples", "ReNESENS.NvmeTarget", "bin", "Release", "net10.0", "ReNESENS.NvmeTarget.dll");
+        Assert.True(File.Exists(dll), $"{dll} is not built");
+        var info = new ProcessStartInfo("dotnet", [dll, "--port", "0", "--stats-interval", "0.5"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using Process process = Process.Start(info)!;
+        var output = new StringBuilder();
+        var listening = new TaskCompletionSource<IPEndPoint>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+
+            if (e.Data.StartsWith("Listening on ", StringComparison.Ordinal))
+            {
+                listening.TrySetResult(IPEndPoint.Parse(e.Data.Split(' ')[2]));
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            Task started = await Task.WhenAny(listening.Task, Task.Delay(30_000));
+            Assert.True(started == listening.Task, $"the sample did not start listening:\n{output}");
+            IPEndPoint endPoint = await listening.Task;
+
+            await using (NvmeTcpInitiator host = await NvmeTcpInitiator.ConnectAsync(endPoint, new NvmeTcpInitiatorOptions { SubsystemNqn = "nqn.2026-11.io.renesens:ram0", IoQueueCount = 2 }))
+            {
+                NvmeNamespaceInfo ns = await host.IdentifyNamespaceAsync(1);
+                Assert.Equal(1L << 30, ns.BlockCount * ns.BlockSize);
+                byte[] data = new byte[128 * 1024];
+                Random.Shared.NextBytes(data);
+                for (int i = 0; i < 50; i++)
+                {
+                    await host.WriteAsync(1, (ulong)i * 256, data);
+                }
+
+                byte[] back = new byte[128 * 1024];
+                await host.ReadAsync(1, 49 * 256, back);
+                Assert.Equal(data, back);
+                await Task.Delay(1200);
+            }
+
+            using (Process kill = Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)])!)
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            Task exited = process.WaitForExitAsync();
+            bool inTime = await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(60))) == exited;
+            string text;
+            lock (output)
+            {
+                text = output.ToString();
+            }
+
+            Assert.True(inTime, $"the sample did not exit within 60 s of SIGINT:\n{text}");
+            process.WaitForExit();
+            lock (output)
+            {
+                text = output.ToString();
+            }
+
+            Assert.True(process.ExitCode == 0, text);
+            Assert.Contains("Stopped", text, StringComparison.Ordinal);
+            Assert.Matches(@"write\s+[1-9]\d*\s+IOPS", text);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+}
