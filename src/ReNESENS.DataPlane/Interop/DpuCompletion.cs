@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace ReNESENS.DataPlane.Interop;
 
 /// <summary>Mirror of <c>rn_dpu_completion</c>.</summary>
-[StructLayout(LayoutKind.Explicit, Size = 32)]
+[StructLayout(LayoutKind.Explicit, Size = 48)]
 internal struct DpuCompletion
 {
     [FieldOffset(0)] public ulong Cookie;
@@ -16,4 +16,6 @@ internal struct DpuCompletion
     [FieldOffset(28)] public byte PiErrorField;
     [FieldOffset(29)] public byte Stage;
     [FieldOffset(30)] public ushort Reserved30;
+    [FieldOffset(32)] public ulong PiExpected;
+    [FieldOffset(40)] public ulong PiActual;
 }

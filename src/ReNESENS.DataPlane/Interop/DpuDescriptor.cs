@@ -32,5 +32,7 @@ internal unsafe struct DpuDescriptor
     [FieldOffset(97)] public byte PiLocation;
     [FieldOffset(98)] public byte MetaMode;
     [FieldOffset(99)] public fixed byte Reserved99[5];
-    [FieldOffset(104)] public fixed ulong Reserved104[3];
+    [FieldOffset(104)] public uint CompressedLength;
+    [FieldOffset(108)] public uint Reserved108;
+    [FieldOffset(112)] public fixed ulong Reserved112[2];
 }

@@ -491,6 +491,12 @@ int32_t rn_dpu_submit(rn_dpu_qp *qp, const rn_dpu_desc *descs, uint32_t count)
         return -EINVAL;
     rn_dpu_device *d = qp->device;
     pthread_mutex_lock(&d->lock);
+    if (qp->reset_pending) {
+        wait_idle_locked(d, qp);
+        qp->reset_pending = false;
+        pthread_mutex_unlock(&d->lock);
+        return -ECONNRESET;
+    }
     uint32_t room = qp->depth - qp->inflight;
     uint32_t n = count < room ? count : room;
     for (uint32_t i = 0; i < n; i++) {

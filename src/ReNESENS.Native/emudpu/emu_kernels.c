@@ -72,11 +72,13 @@ typedef struct stage_result {
     int32_t status;
     uint32_t pi_block;
     uint8_t pi_field;
+    uint64_t pi_expected;
+    uint64_t pi_actual;
 } stage_result;
 
 static stage_result status_only(int32_t status)
 {
-    stage_result r = { status, 0, RN_DPU_PI_FIELD_NONE };
+    stage_result r = { status, 0, RN_DPU_PI_FIELD_NONE, 0, 0 };
     return r;
 }
 
@@ -133,8 +135,9 @@ static void pi_write(const rn_dpu_desc *d, const pi_layout *l, uint32_t block, c
     put_be(pi + (l->pi == 8 ? 4 : 10), pi_ref_for(d, l, block), l->ref_bytes);
 }
 
-/* 0 when the block passes, else the RN_DPU_PI_FIELD_* that failed first. */
-static uint8_t pi_check(const rn_dpu_desc *d, const pi_layout *l, uint32_t block, const uint8_t *data, const uint8_t *meta)
+/* 0 when the block passes, else the RN_DPU_PI_FIELD_* that failed first, with the values compared. */
+static uint8_t pi_check(const rn_dpu_desc *d, const pi_layout *l, uint32_t block, const uint8_t *data, const uint8_t *meta,
+                        uint64_t *expected, uint64_t *actual)
 {
     const uint8_t *pi = meta + l->at;
     int guard_bytes = l->pi == 8 ? 2 : 8;
@@ -144,45 +147,40 @@ static uint8_t pi_check(const rn_dpu_desc *d, const pi_layout *l, uint32_t block
     /* NVMe escapes: all-ones app tag (types 1, 2); all-ones app and ref tags (type 3). */
     if (app == 0xFFFF && (d->pi_type != 3 || ref == l->ref_mask))
         return RN_DPU_PI_FIELD_NONE;
-    if ((d->pi_checks & RN_DPU_PI_CHECK_GUARD) && guard != pi_guard(l, data, meta))
+    *actual = guard;
+    if ((d->pi_checks & RN_DPU_PI_CHECK_GUARD) && guard != (*expected = pi_guard(l, data, meta)))
         return RN_DPU_PI_FIELD_GUARD;
-    if ((d->pi_checks & RN_DPU_PI_CHECK_APP) && ((app ^ d->app_tag) & d->app_tag_mask) != 0)
+    *expected = (uint64_t)(d->app_tag & d->app_tag_mask);
+    *actual = (uint64_t)(app & d->app_tag_mask);
+    if ((d->pi_checks & RN_DPU_PI_CHECK_APP) && *expected != *actual)
         return RN_DPU_PI_FIELD_APP;
-    if ((d->pi_checks & RN_DPU_PI_CHECK_REF) && d->pi_type != 3 && ref != pi_ref_for(d, l, block))
+    *expected = pi_ref_for(d, l, block);
+    *actual = ref;
+    if ((d->pi_checks & RN_DPU_PI_CHECK_REF) && d->pi_type != 3 && ref != *expected)
         return RN_DPU_PI_FIELD_REF;
     return RN_DPU_PI_FIELD_NONE;
 }
 
 /*
- * Interleaved: src holds data blocks, out receives extended blocks (data, then metadata that is
- * zero except for the PI). Separate: the PI goes into `meta` (its other bytes are left as the
- * host wrote them) and the data passes through unchanged.
+ * In place: interleaved, the PI goes into each extended block of `data`; separate, into `meta`.
+ * Metadata bytes outside the PI are left as the host wrote them.
  */
-static stage_result pi_generate(const rn_dpu_desc *d, const uint8_t *in, uint32_t in_len, uint8_t *out,
-                                uint64_t out_cap, uint8_t *meta, uint64_t meta_cap, uint32_t *out_len)
+static stage_result pi_generate(const rn_dpu_desc *d, uint8_t *data, uint32_t len, uint8_t *meta, uint64_t meta_len)
 {
     pi_layout l;
-    if (!pi_layout_of(d, &l) || in_len % l.block != 0)
+    if (!pi_layout_of(d, &l))
         return status_only(RN_DPU_E_INVALID);
-    uint32_t n = in_len / l.block;
-    if (d->meta_mode == RN_DPU_META_SEPARATE) {
-        if ((uint64_t)n * l.meta > meta_cap)
-            return status_only(RN_DPU_E_NOSPACE);
-        for (uint32_t i = 0; i < n; i++)
-            pi_write(d, &l, i, in + (uint64_t)i * l.block, meta + (uint64_t)i * l.meta);
-        *out_len = n * l.meta;
-        return status_only(RN_DPU_OK);
-    }
-    uint64_t ext = (uint64_t)l.block + l.meta;
-    if ((uint64_t)n * ext > out_cap)
-        return status_only(RN_DPU_E_NOSPACE);
+    bool separate = d->meta_mode == RN_DPU_META_SEPARATE;
+    uint64_t stride = separate ? l.block : (uint64_t)l.block + l.meta;
+    if (len % stride != 0)
+        return status_only(RN_DPU_E_INVALID);
+    uint32_t n = (uint32_t)(len / stride);
+    if ((separate ? (uint64_t)n * l.meta : 0) != meta_len)
+        return status_only(RN_DPU_E_INVALID);
     for (uint32_t i = 0; i < n; i++) {
-        uint8_t *blk = out + i * ext;
-        memcpy(blk, in + (uint64_t)i * l.block, l.block);
-        memset(blk + l.block, 0, l.meta);
-        pi_write(d, &l, i, blk, blk + l.block);
+        uint8_t *blk = data + i * stride;
+        pi_write(d, &l, i, blk, separate ? meta + (uint64_t)i * l.meta : blk + l.block);
     }
-    *out_len = (uint32_t)(n * ext);
     return status_only(RN_DPU_OK);
 }
 
@@ -196,14 +194,15 @@ static stage_result pi_verify(const rn_dpu_desc *d, const uint8_t *in, uint32_t 
     if (in_len % stride != 0)
         return status_only(RN_DPU_E_INVALID);
     uint32_t n = (uint32_t)(in_len / stride);
-    if (separate && (uint64_t)n * l.meta > meta_cap)
+    if ((separate ? (uint64_t)n * l.meta : 0) != meta_cap)
         return status_only(RN_DPU_E_INVALID);
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *data = in + i * stride;
         const uint8_t *m = separate ? meta + (uint64_t)i * l.meta : data + l.block;
-        uint8_t field = pi_check(d, &l, i, data, m);
+        uint64_t expected = 0, actual = 0;
+        uint8_t field = pi_check(d, &l, i, data, m, &expected, &actual);
         if (field != RN_DPU_PI_FIELD_NONE) {
-            stage_result r = { RN_DPU_E_PI, i, field };
+            stage_result r = { RN_DPU_E_PI, i, field, expected, actual };
             return r;
         }
     }
@@ -274,26 +273,46 @@ static stage_result xts_run(emu_worker *w, const rn_dpu_desc *d, bool encrypt, c
 
 /* ---- one stage, one descriptor ------------------------------------------------------------- */
 
-static bool produces(const rn_dpu_desc *d, uint8_t op)
+static bool produces(uint8_t op)
 {
-    if (op == RN_DPU_OP_PI_VERIFY)
-        return false;
-    if (op == RN_DPU_OP_PI_GENERATE)
-        return d->meta_mode == RN_DPU_META_INTERLEAVED;
-    return true;
+    return op != RN_DPU_OP_PI_GENERATE && op != RN_DPU_OP_PI_VERIFY;
 }
 
-static stage_result run_stage(emu_worker *w, const rn_dpu_desc *d, uint8_t op, const uint8_t *in, uint32_t in_len,
-                              uint8_t *out, uint64_t out_cap, uint8_t *meta, uint64_t meta_cap, uint32_t *out_len)
+/* A stage of a descriptor: `in` is src (writable region memory) or a worker's scratch. */
+static stage_result run_stage(emu_worker *w, const rn_dpu_desc *d, uint8_t op, bool chained, uint8_t *in, uint32_t in_len,
+                              uint8_t *out, uint64_t out_cap, uint8_t *meta, uint32_t *out_len, uint64_t *lz4_len)
 {
+    stage_result r;
     switch (op) {
     case RN_DPU_OP_PI_GENERATE:
-        return pi_generate(d, in, in_len, out, out_cap, meta, meta_cap, out_len);
+        return pi_generate(d, in, in_len, meta, d->meta_len);
     case RN_DPU_OP_PI_VERIFY:
-        return pi_verify(d, in, in_len, meta, meta_cap);
+        return pi_verify(d, in, in_len, meta, d->meta_len);
     case RN_DPU_OP_LZ4_COMPRESS:
+        r = lz4_run(true, in, in_len, out, out_cap, out_len);
+        if (r.status == RN_DPU_OK && chained) {
+            *lz4_len = *out_len;
+            if (*out_len < 16) {
+                if (out_cap < 16)
+                    return status_only(RN_DPU_E_NOSPACE);
+                memset(out + *out_len, 0, 16 - *out_len);
+                *out_len = 16;
+            }
+        }
+        return r;
     case RN_DPU_OP_LZ4_DECOMPRESS:
-        return lz4_run(op == RN_DPU_OP_LZ4_COMPRESS, in, in_len, out, out_cap, out_len);
+        if (chained && d->compressed_len != 0) {
+            if (d->compressed_len > in_len)
+                return status_only(RN_DPU_E_INVALID);
+            in_len = d->compressed_len;
+        }
+        r = lz4_run(false, in, in_len, out, out_cap, out_len);
+        if (r.status == RN_DPU_OK && chained) {
+            *lz4_len = in_len;
+            if (*out_len != d->dst_capacity)
+                return status_only(RN_DPU_E_CORRUPT);
+        }
+        return r;
     case RN_DPU_OP_XTS_ENCRYPT:
     case RN_DPU_OP_XTS_DECRYPT:
         return xts_run(w, d, op == RN_DPU_OP_XTS_ENCRYPT, in, in_len, out, out_cap, out_len);
@@ -304,7 +323,7 @@ static stage_result run_stage(emu_worker *w, const rn_dpu_desc *d, uint8_t op, c
 
 static bool reserved_zero(const rn_dpu_desc *d)
 {
-    if (d->reserved_14 != 0 || d->reserved_104[0] != 0 || d->reserved_104[1] != 0 || d->reserved_104[2] != 0)
+    if (d->reserved_14 != 0 || d->reserved_108 != 0 || d->reserved_112[0] != 0 || d->reserved_112[1] != 0)
         return false;
     for (size_t i = 0; i < sizeof d->reserved_99; i++)
         if (d->reserved_99[i] != 0)
@@ -327,7 +346,7 @@ void emu_execute(emu_worker *w, const rn_dpu_desc *d, uint8_t *base, uint64_t si
         c->status = RN_DPU_E_RANGE;
         return;
     }
-    const uint8_t *src = base + d->src_offset;
+    uint8_t *src = base + d->src_offset;
     switch (d->op) {
     case RN_DPU_OP_CRC32C:
         c->result = crc32c((uint32_t)d->crc_seed, src, d->src_len);
@@ -342,10 +361,11 @@ void emu_execute(emu_worker *w, const rn_dpu_desc *d, uint8_t *base, uint64_t si
         break;
     }
 
+    bool chained = d->op == RN_DPU_OP_CHAIN;
     uint8_t ops[RN_DPU_MAX_CHAIN];
     uint32_t stages = 1;
     ops[0] = d->op;
-    if (d->op == RN_DPU_OP_CHAIN) {
+    if (chained) {
         if (d->chain_len < 1 || d->chain_len > RN_DPU_MAX_CHAIN) {
             c->status = RN_DPU_E_INVALID;
             return;
@@ -361,11 +381,11 @@ void emu_execute(emu_worker *w, const rn_dpu_desc *d, uint8_t *base, uint64_t si
     }
 
     uint32_t last_producer = stages;
-    bool writes_meta = false;
+    bool writes_in = false;
     for (uint32_t i = 0; i < stages; i++) {
-        if (produces(d, ops[i]))
+        if (produces(ops[i]))
             last_producer = i;
-        writes_meta |= ops[i] == RN_DPU_OP_PI_GENERATE && d->meta_mode == RN_DPU_META_SEPARATE;
+        writes_in |= ops[i] == RN_DPU_OP_PI_GENERATE;
     }
 
     /* A buffer the device writes never overlaps another it uses, except XTS exactly in place. */
@@ -373,37 +393,41 @@ void emu_execute(emu_worker *w, const rn_dpu_desc *d, uint8_t *base, uint64_t si
     bool xts_in_place = stages == 1 && (ops[0] == RN_DPU_OP_XTS_ENCRYPT || ops[0] == RN_DPU_OP_XTS_DECRYPT)
                         && d->src_offset == d->dst_offset;
     if ((writes_dst && !xts_in_place && overlap(d->src_offset, d->src_len, d->dst_offset, d->dst_capacity))
-        || ((writes_dst || writes_meta) && overlap(d->meta_offset, d->meta_len, d->dst_offset, d->dst_capacity))
-        || (writes_meta && overlap(d->meta_offset, d->meta_len, d->src_offset, d->src_len))) {
+        || ((writes_dst || writes_in) && overlap(d->meta_offset, d->meta_len, d->dst_offset, d->dst_capacity))
+        || (writes_in && overlap(d->meta_offset, d->meta_len, d->src_offset, d->src_len))
+        || (writes_in && writes_dst && overlap(d->src_offset, d->src_len, d->dst_offset, d->dst_capacity))) {
         c->status = RN_DPU_E_RANGE;
         return;
     }
 
     uint8_t *dst = base + d->dst_offset;
     uint8_t *meta = base + d->meta_offset;
-    const uint8_t *in = src;
+    uint8_t *in = src;
     uint32_t in_len = d->src_len;
-    uint32_t produced = 0;
+    uint64_t lz4_len = 0;
     int next = 0;
     for (uint32_t i = 0; i < stages; i++) {
         bool to_dst = i == last_producer;
         uint8_t *out = to_dst ? dst : w->scratch[next];
         uint64_t cap = to_dst ? d->dst_capacity : EMU_SCRATCH_SIZE;
         uint32_t out_len = 0;
-        stage_result r = run_stage(w, d, ops[i], in, in_len, out, cap, meta, d->meta_len, &out_len);
+        stage_result r = run_stage(w, d, ops[i], chained, in, in_len, out, cap, meta, &out_len, &lz4_len);
         if (r.status != RN_DPU_OK) {
             c->status = r.status;
             c->pi_error_block = r.pi_block;
             c->pi_error_field = r.pi_field;
+            c->pi_expected = r.pi_expected;
+            c->pi_actual = r.pi_actual;
             c->stage = (uint8_t)i;
             return;
         }
-        if (produces(d, ops[i])) {
+        if (produces(ops[i])) {
             in = out;
             in_len = out_len;
             next ^= 1;
         }
-        produced = out_len;
     }
-    c->bytes = last_producer < stages ? in_len : produced;
+    c->bytes = writes_dst ? in_len : 0;
+    if (chained)
+        c->result = lz4_len;
 }

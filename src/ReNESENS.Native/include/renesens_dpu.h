@@ -33,17 +33,29 @@ enum rn_dpu_op {
     RN_DPU_OP_CRC32C = 1,          /* result = CRC32C (Castagnoli, iSCSI) of src, continued from crc_seed */
     RN_DPU_OP_CRC64_NVME = 2,      /* result = CRC64/NVMe (Rocksoft polynomial) of src, continued from crc_seed */
     RN_DPU_OP_CRC16_T10DIF = 3,    /* result = CRC16/T10-DIF of src, continued from crc_seed */
-    RN_DPU_OP_PI_GENERATE = 4,     /* NVMe protection information for each block of src */
+    RN_DPU_OP_PI_GENERATE = 4,     /* NVMe protection information for each block of src, written in place */
     RN_DPU_OP_PI_VERIFY = 5,       /* checks the protection information of each block */
     RN_DPU_OP_LZ4_COMPRESS = 6,    /* LZ4 block format (no frame, no size prefix) */
     RN_DPU_OP_LZ4_DECOMPRESS = 7,
     RN_DPU_OP_XTS_ENCRYPT = 8,     /* AES-256-XTS, data unit = crypto_unit, tweak = lba + unit index */
     RN_DPU_OP_XTS_DECRYPT = 9,
-    RN_DPU_OP_CHAIN = 10,          /* chain_len stages from chain_ops[], output of one feeds the next */
+    RN_DPU_OP_CHAIN = 10,          /* chain_len stages from chain_ops[], output of one feeds the next (rules below) */
     RN_DPU_OP_COUNT = 11
 };
 
 #define RN_DPU_MAX_CHAIN 4
+
+/*
+ * Chains. PI_GENERATE writes in place (into src's extended blocks, or into the metadata buffer)
+ * and PI_VERIFY only reads: both pass their input on unchanged. Every other stage produces a new
+ * buffer; the last producing stage writes dst, earlier ones device-internal memory. Inside a chain
+ * (and only there):
+ *   - LZ4_COMPRESS zero-pads its output to 16 bytes when shorter (the XTS minimum), and the
+ *     completion's `result` is the unpadded compressed length;
+ *   - LZ4_DECOMPRESS reads only the first `compressed_len` bytes of its input (0 = all of it),
+ *     and must produce exactly dst_capacity bytes, else the chain fails with RN_DPU_E_CORRUPT;
+ *   - XTS with crypto_unit 0 treats its whole input as one data unit (16 bytes .. 16 MiB).
+ */
 
 /* Protection information formats (rn_dpu_desc.pi_format). */
 enum rn_dpu_pi_format {
@@ -61,9 +73,13 @@ enum rn_dpu_pi_format {
 #define RN_DPU_PI_FIRST 0u /* PI in the first bytes of each block's metadata */
 #define RN_DPU_PI_LAST 1u  /* PI in the last bytes; the guard then also covers the metadata before it */
 
+/* Reference tags: types 1 and 2 use initial_ref_tag + block index, type 3 initial_ref_tag for
+ * every block and never checks it. Escapes: app tag 0xFFFF (types 1, 2), or app tag 0xFFFF and an
+ * all-ones ref tag (type 3), disable every check of the block. Checks run guard, app, ref. */
+
 /* rn_dpu_desc.meta_mode */
-#define RN_DPU_META_INTERLEAVED 0u /* extended blocks: block_size data bytes then meta_size metadata bytes */
-#define RN_DPU_META_SEPARATE 1u    /* data in src, metadata in its own buffer at meta_offset */
+#define RN_DPU_META_INTERLEAVED 0u /* extended blocks in src: block_size data bytes then meta_size metadata bytes */
+#define RN_DPU_META_SEPARATE 1u    /* data in src, meta_len = blocks * meta_size bytes at meta_offset */
 
 /* ---- completion status ----------------------------------------------------------------- */
 
@@ -133,18 +149,22 @@ typedef struct rn_dpu_desc {
     uint8_t pi_location;      /* RN_DPU_PI_FIRST / RN_DPU_PI_LAST */
     uint8_t meta_mode;        /* RN_DPU_META_INTERLEAVED / RN_DPU_META_SEPARATE */
     uint8_t reserved_99[5];
-    uint64_t reserved_104[3];
+    uint32_t compressed_len;  /* chains: LZ4 input bytes to decompress, 0 = all */
+    uint32_t reserved_108;
+    uint64_t reserved_112[2];
 } rn_dpu_desc;
 
 typedef struct rn_dpu_completion {
     uint64_t cookie;          /* the descriptor's cookie */
-    uint64_t result;          /* CRC ops: the CRC; otherwise 0 */
-    uint32_t bytes;           /* bytes written to dst (PI generate separate: to the metadata buffer) */
+    uint64_t result;          /* CRC ops: the CRC; chains: the LZ4 stage's output length; else 0 */
+    uint32_t bytes;           /* bytes written to dst (0 when nothing was) */
     int32_t status;           /* rn_dpu_status */
     uint32_t pi_error_block;  /* RN_DPU_E_PI: index of the first failing block */
     uint8_t pi_error_field;   /* RN_DPU_E_PI: RN_DPU_PI_FIELD_* */
     uint8_t stage;            /* RN_DPU_OP_CHAIN: index of the stage that failed */
     uint16_t reserved_30;
+    uint64_t pi_expected;     /* RN_DPU_E_PI: the value the field should hold (app tag: masked) */
+    uint64_t pi_actual;       /* RN_DPU_E_PI: the value found (app tag: masked) */
 } rn_dpu_completion;
 
 typedef struct rn_dpu_device rn_dpu_device; /* opaque */
@@ -177,15 +197,17 @@ RN_DPU_EXPORT int32_t rn_dpu_key_destroy(rn_dpu_device *device, uint32_t handle)
 
 /*
  * Submits up to `count` descriptors, which the runtime copies before returning. Returns how
- * many were accepted (the first n; fewer when the queue is full), or -errno.
+ * many were accepted (the first n; fewer when the queue is full), or -errno. After a device
+ * reset that this queue pair has not yet reported, returns -ECONNRESET (and reports it) as
+ * rn_dpu_poll does, so the host learns of a reset before it submits anything after it.
  */
 RN_DPU_EXPORT int32_t rn_dpu_submit(rn_dpu_qp *qp, const rn_dpu_desc *descs, uint32_t count);
 
 /*
  * Writes up to `max` completions, in any order. Returns their number, or -ECONNRESET once
- * after the device reset itself: every descriptor accepted before the reset and not yet
- * polled is then dropped (it will never complete, and the runtime no longer touches its
- * buffers), and the queue pair accepts new descriptors again.
+ * after a device reset (its own or rn_dpu_reset's): every descriptor accepted before the reset
+ * and not yet polled is then dropped (it will never complete, and the runtime no longer touches
+ * its buffers), and the queue pair accepts new descriptors again.
  */
 RN_DPU_EXPORT int32_t rn_dpu_poll(rn_dpu_qp *qp, rn_dpu_completion *out, uint32_t max);
 
@@ -239,9 +261,11 @@ _Static_assert(offsetof(rn_dpu_desc, pi_checks) == 96, "pi_checks");
 _Static_assert(offsetof(rn_dpu_desc, pi_location) == 97, "pi_location");
 _Static_assert(offsetof(rn_dpu_desc, meta_mode) == 98, "meta_mode");
 _Static_assert(offsetof(rn_dpu_desc, reserved_99) == 99, "reserved_99");
-_Static_assert(offsetof(rn_dpu_desc, reserved_104) == 104, "reserved_104");
+_Static_assert(offsetof(rn_dpu_desc, compressed_len) == 104, "compressed_len");
+_Static_assert(offsetof(rn_dpu_desc, reserved_108) == 108, "reserved_108");
+_Static_assert(offsetof(rn_dpu_desc, reserved_112) == 112, "reserved_112");
 
-_Static_assert(sizeof(rn_dpu_completion) == 32, "rn_dpu_completion size");
+_Static_assert(sizeof(rn_dpu_completion) == 48, "rn_dpu_completion size");
 _Static_assert(offsetof(rn_dpu_completion, cookie) == 0, "cookie");
 _Static_assert(offsetof(rn_dpu_completion, result) == 8, "result");
 _Static_assert(offsetof(rn_dpu_completion, bytes) == 16, "bytes");
@@ -250,5 +274,7 @@ _Static_assert(offsetof(rn_dpu_completion, pi_error_block) == 24, "pi_error_bloc
 _Static_assert(offsetof(rn_dpu_completion, pi_error_field) == 28, "pi_error_field");
 _Static_assert(offsetof(rn_dpu_completion, stage) == 29, "stage");
 _Static_assert(offsetof(rn_dpu_completion, reserved_30) == 30, "reserved_30");
+_Static_assert(offsetof(rn_dpu_completion, pi_expected) == 32, "pi_expected");
+_Static_assert(offsetof(rn_dpu_completion, pi_actual) == 40, "pi_actual");
 
 #endif
