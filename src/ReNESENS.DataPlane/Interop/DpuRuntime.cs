@@ -135,6 +135,24 @@ internal sealed unsafe class DpuRuntime : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// A bare file name that exists beside this assembly (the emulated device ships there) becomes that
+    /// path; anything else is left for <c>dlopen</c>'s own search.
+    /// </summary>
+    internal static string Resolve(string library)
+    {
+        if (!library.Contains('/', StringComparison.Ordinal))
+        {
+            string beside = Path.Combine(AppContext.BaseDirectory, library);
+            if (File.Exists(beside))
+            {
+                return beside;
+            }
+        }
+
+        return library;
+    }
+
     /// <summary>Names the ops set in <paramref name="mask"/>, e.g. "XtsEncrypt, XtsDecrypt".</summary>
     internal static string DescribeOps(ulong mask)
     {
