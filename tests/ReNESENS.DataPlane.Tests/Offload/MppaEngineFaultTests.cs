@@ -130,6 +130,24 @@ public sealed class MppaEngineFaultTests
         }
     }
 
+    [Fact]
+    public void ALyingDeviceCannotCompleteAnOperationTwiceOrInventOne()
+    {
+        // The liar answers each descriptor with a device error, then a duplicate "success", then a
+        // completion for a cookie nobody submitted: the first fails the op over, the others are stale.
+        OffloadEngineSelection selection = OffloadEngines.Open(new OffloadEngineOptions { DeviceRuntime = Interop.TestRuntimes.Liar });
+        using MppaEngine engine = Assert.IsType<MppaEngine>(selection.Engine);
+        Assert.True(engine.Capabilities.IsHardware); // it does not say it is emulated; the engine cannot know better
+        using IOffloadQueuePair qp = engine.CreateQueuePair(64);
+        using DmaRegion region = EngineHarness.Region(4);
+        OffloadOp[] ops = Crcs(region, 50);
+        Verify(region, ops, EngineHarness.Run(qp, ops));
+        Assert.Equal(50, engine.Counters.Submitted);
+        Assert.Equal(0, engine.Counters.DeviceCompleted);
+        Assert.Equal(50, engine.Counters.FailedOver);
+        Assert.Equal(100, engine.Counters.Stale);
+    }
+
     private static MppaEngine Open(string config, ListLoggerFactory factory, TimeSpan? timeout = null)
     {
         OffloadEngineSelection selection = OffloadEngines.Open(new OffloadEngineOptions
