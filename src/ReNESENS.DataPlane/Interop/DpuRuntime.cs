@@ -10,7 +10,13 @@ namespace ReNESENS.DataPlane.Interop;
 /// resolved once with <c>dlsym</c>. <see cref="TryOpen"/> refuses a runtime with another ABI version,
 /// a missing symbol or a device that lacks a needed operation, and says why.
 /// </summary>
-/// <remarks>Dispose the queue pairs first: the device closes only when none is left.</remarks>
+/// <remarks>
+/// <para>Dispose the queue pairs first: the device closes only when none is left.</para>
+/// <para>Unsafe because the calls are unmanaged function pointers. Invariants: each pointer comes from
+/// <c>dlsym</c> of the symbol whose C signature it is cast to (the header's); the library stays
+/// loaded until <see cref="Dispose"/>, which closes the device first; every buffer passed is pinned
+/// (fixed) for the duration of the call and sized as the call's count says.</para>
+/// </remarks>
 internal sealed unsafe class DpuRuntime : IDisposable
 {
     /// <summary>Every symbol the host needs, in the order it resolves them.</summary>

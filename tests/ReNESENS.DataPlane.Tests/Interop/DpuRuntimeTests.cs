@@ -9,6 +9,7 @@ using ReNESENS.DataPlane.Tests.Kernels;
 namespace ReNESENS.DataPlane.Tests.Interop;
 
 /// <summary>The runtime binding against the emulated device, and its refusals of bad runtimes.</summary>
+[Collection(ReNESENS.DataPlane.Tests.Offload.DeviceCollection.Name)]
 public class DpuRuntimeTests
 {
     private const ulong All = MppaEngine.RequiredOps;

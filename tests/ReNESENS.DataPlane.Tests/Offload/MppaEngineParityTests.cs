@@ -13,6 +13,7 @@ namespace ReNESENS.DataPlane.Tests.Offload;
 /// agree only if our compressor is byte-identical to liblz4's LZ4_compress_default; where it is not,
 /// the compressed outputs must decompress (on both engines, by the read chains) to the same data.
 /// </summary>
+[Collection(DeviceCollection.Name)]
 public sealed class MppaEngineParityTests : IDisposable
 {
     private readonly SoftwareEngine _software = new();

@@ -4,6 +4,7 @@ using ReNESENS.DataPlane.Tests.Interop;
 namespace ReNESENS.DataPlane.Tests.Offload;
 
 /// <summary>How <see cref="OffloadEngines.Open"/> chooses between a device runtime and the software engine, and what it says.</summary>
+[Collection(DeviceCollection.Name)]
 public sealed class OffloadEnginesDeviceTests : IDisposable
 {
     private readonly string _sysfs = Directory.CreateTempSubdirectory("rn-dpu-sysfs-").FullName;
