@@ -49,6 +49,7 @@ var seeds = new Dictionary<string, Func<IEnumerable<(string Name, byte[] Data)>>
 {
     ["bytering"] = ByteRingSeeds.Create,
     ["lz4frame"] = Lz4FrameSeeds.Create,
+    ["offloadread"] = OffloadReadSeeds.Create,
 };
 
 if (args.Length == 3 && args[0] == "seed" && seeds.TryGetValue(args[1], out var createSeeds))

@@ -53,14 +53,17 @@ public static class ProtectionInformation
     public static void Generate(Span<byte> data, Span<byte> metadata, in ProtectionInformationFormat format, in ProtectionInformationTags tags)
     {
         int blocks = GetBlockCount(format, data.Length, metadata.Length);
+        var run = new Run(format, tags);
         for (int i = 0; i < blocks; i++)
         {
-            Span<byte> md = MetadataOf(data, metadata, format, i);
-            ulong guard = ComputeGuard(data, md, format, i);
-            Span<byte> pi = md.Slice(format.PiOffset, format.PiSize);
-            ulong referenceTag = ReferenceTagOf(format, tags, i);
-            if (format.Guard == ProtectionInformationGuard.Crc64)
+            Span<byte> md = run.Interleaved
+                ? data.Slice((i * run.Stride) + run.DataSize, run.MetadataSize)
+                : metadata.Slice(i * run.MetadataSize, run.MetadataSize);
+            ulong guard = run.Guard(data, md, i);
+            ulong referenceTag = run.ReferenceTag(i);
+            if (run.Wide)
             {
+                Span<byte> pi = md.Slice(run.PiOffset, 16);
                 BinaryPrimitives.WriteUInt64BigEndian(pi, guard);
                 BinaryPrimitives.WriteUInt16BigEndian(pi[8..], tags.ApplicationTag);
                 BinaryPrimitives.WriteUInt16BigEndian(pi[10..], (ushort)(referenceTag >> 32));
@@ -68,6 +71,7 @@ public static class ProtectionInformation
             }
             else
             {
+                Span<byte> pi = md.Slice(run.PiOffset, 8);
                 BinaryPrimitives.WriteUInt16BigEndian(pi, (ushort)guard);
                 BinaryPrimitives.WriteUInt16BigEndian(pi[2..], tags.ApplicationTag);
                 BinaryPrimitives.WriteUInt32BigEndian(pi[4..], (uint)referenceTag);
@@ -91,27 +95,29 @@ public static class ProtectionInformation
         ProtectionInformationChecks checks = ProtectionInformationChecks.All)
     {
         int blocks = GetBlockCount(format, data.Length, metadata.Length);
-        bool wide = format.Guard == ProtectionInformationGuard.Crc64;
+        var run = new Run(format, tags);
+        bool type3 = format.Type == ProtectionInformationType.Type3;
         ulong referenceMask = format.ReferenceTagMask;
         ulong expectedApplication = (ulong)(tags.ApplicationTag & tags.ApplicationTagMask);
         for (int i = 0; i < blocks; i++)
         {
-            ReadOnlySpan<byte> md = MetadataOf(data, metadata, format, i);
-            ReadOnlySpan<byte> pi = md.Slice(format.PiOffset, format.PiSize);
-            ushort application = BinaryPrimitives.ReadUInt16BigEndian(pi[(wide ? 8 : 2)..]);
-            ulong reference = wide
+            ReadOnlySpan<byte> md = run.Interleaved
+                ? data.Slice((i * run.Stride) + run.DataSize, run.MetadataSize)
+                : metadata.Slice(i * run.MetadataSize, run.MetadataSize);
+            ReadOnlySpan<byte> pi = md.Slice(run.PiOffset, run.Wide ? 16 : 8);
+            ushort application = BinaryPrimitives.ReadUInt16BigEndian(pi[(run.Wide ? 8 : 2)..]);
+            ulong reference = run.Wide
                 ? ((ulong)BinaryPrimitives.ReadUInt16BigEndian(pi[10..]) << 32) | BinaryPrimitives.ReadUInt32BigEndian(pi[12..])
                 : BinaryPrimitives.ReadUInt32BigEndian(pi[4..]);
-            if (application == ApplicationTagEscape
-                && (format.Type != ProtectionInformationType.Type3 || reference == referenceMask))
+            if (application == ApplicationTagEscape && (!type3 || reference == referenceMask))
             {
                 continue;
             }
 
             if ((checks & ProtectionInformationChecks.Guard) != 0)
             {
-                ulong actual = wide ? BinaryPrimitives.ReadUInt64BigEndian(pi) : BinaryPrimitives.ReadUInt16BigEndian(pi);
-                ulong expected = ComputeGuard(data, md, format, i);
+                ulong actual = run.Wide ? BinaryPrimitives.ReadUInt64BigEndian(pi) : BinaryPrimitives.ReadUInt16BigEndian(pi);
+                ulong expected = run.Guard(data, md, i);
                 if (actual != expected)
                 {
                     return new ProtectionInformationResult(i, ProtectionInformationField.Guard, expected, actual);
@@ -127,9 +133,9 @@ public static class ProtectionInformation
                 }
             }
 
-            if ((checks & ProtectionInformationChecks.ReferenceTag) != 0 && format.Type != ProtectionInformationType.Type3)
+            if ((checks & ProtectionInformationChecks.ReferenceTag) != 0 && !type3)
             {
-                ulong expected = ReferenceTagOf(format, tags, i);
+                ulong expected = run.ReferenceTag(i);
                 if (reference != expected)
                 {
                     return new ProtectionInformationResult(i, ProtectionInformationField.ReferenceTag, expected, reference);
@@ -188,46 +194,59 @@ public static class ProtectionInformation
         return blocks;
     }
 
-    /// <summary>The reference tag of block <paramref name="index"/> of the run.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong ReferenceTagOf(in ProtectionInformationFormat format, in ProtectionInformationTags tags, int index) => format.Type switch
+    /// <summary>The layout of a run worked out once, so the per-block loop only slices and computes.</summary>
+    private readonly ref struct Run
     {
-        ProtectionInformationType.Type1 => (tags.FirstLba + (ulong)index) & format.ReferenceTagMask,
-        ProtectionInformationType.Type2 => (tags.InitialReferenceTag + (ulong)index) & format.ReferenceTagMask,
-        _ => tags.InitialReferenceTag & format.ReferenceTagMask,
-    };
+        public readonly int DataSize;
+        public readonly int Stride;
+        public readonly int MetadataSize;
+        public readonly int PiOffset;
+        public readonly bool Wide;
+        public readonly bool Interleaved;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Span<byte> MetadataOf(Span<byte> data, Span<byte> metadata, in ProtectionInformationFormat format, int index) =>
-        format.Interleaved
-            ? data.Slice((index * format.DataStride) + format.DataSize, format.MetadataSize)
-            : metadata.Slice(index * format.MetadataSize, format.MetadataSize);
+        /// <summary>Bytes the guard covers after the data: with the PI last, the metadata before it.</summary>
+        private readonly int _covered;
+        private readonly ulong _referenceBase;
+        private readonly ulong _referenceStep;
+        private readonly ulong _referenceMask;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ReadOnlySpan<byte> MetadataOf(ReadOnlySpan<byte> data, ReadOnlySpan<byte> metadata, in ProtectionInformationFormat format, int index) =>
-        format.Interleaved
-            ? data.Slice((index * format.DataStride) + format.DataSize, format.MetadataSize)
-            : metadata.Slice(index * format.MetadataSize, format.MetadataSize);
-
-    /// <summary>
-    /// The guard of block <paramref name="index"/>: the CRC of its data, followed (PI last) by the
-    /// metadata bytes before the PI. Interleaved, those bytes follow the data, so one CRC call covers both.
-    /// </summary>
-    private static ulong ComputeGuard(ReadOnlySpan<byte> data, ReadOnlySpan<byte> md, in ProtectionInformationFormat format, int index)
-    {
-        int covered = format.PiFirst ? 0 : format.PiOffset;
-        int start = index * format.DataStride;
-        bool wide = format.Guard == ProtectionInformationGuard.Crc64;
-        if (format.Interleaved || covered == 0)
+        public Run(in ProtectionInformationFormat format, in ProtectionInformationTags tags)
         {
-            ReadOnlySpan<byte> block = data.Slice(start, format.DataSize + (format.Interleaved ? covered : 0));
-            return wide ? Crc64Nvme.Compute(block) : Crc16T10Dif.Compute(block);
+            DataSize = format.DataSize;
+            Stride = format.DataStride;
+            MetadataSize = format.MetadataSize;
+            PiOffset = format.PiOffset;
+            Wide = format.Guard == ProtectionInformationGuard.Crc64;
+            Interleaved = format.Interleaved;
+            _covered = format.PiFirst ? 0 : format.PiOffset;
+            _referenceBase = format.Type == ProtectionInformationType.Type1 ? tags.FirstLba : tags.InitialReferenceTag;
+            _referenceStep = format.Type == ProtectionInformationType.Type3 ? 0UL : 1UL;
+            _referenceMask = format.ReferenceTagMask;
         }
 
-        ReadOnlySpan<byte> dataBlock = data.Slice(start, format.DataSize);
-        ReadOnlySpan<byte> prefix = md[..covered];
-        return wide
-            ? Crc64Nvme.Append(Crc64Nvme.Compute(dataBlock), prefix)
-            : Crc16T10Dif.Append(Crc16T10Dif.Compute(dataBlock), prefix);
+        /// <summary>The reference tag of block <paramref name="index"/>: type 1 counts from the LBA, type 2 from the initial tag, type 3 keeps the initial tag.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong ReferenceTag(int index) => (_referenceBase + (_referenceStep * (ulong)index)) & _referenceMask;
+
+        /// <summary>
+        /// The guard of block <paramref name="index"/>: the CRC of its data, followed (PI last) by the
+        /// metadata bytes before the PI. Interleaved, those bytes follow the data, so one CRC call covers both.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong Guard(ReadOnlySpan<byte> data, ReadOnlySpan<byte> md, int index)
+        {
+            int start = index * Stride;
+            if (Interleaved || _covered == 0)
+            {
+                ReadOnlySpan<byte> block = data.Slice(start, DataSize + (Interleaved ? _covered : 0));
+                return Wide ? Crc64Nvme.Compute(block) : Crc16T10Dif.Compute(block);
+            }
+
+            ReadOnlySpan<byte> dataBlock = data.Slice(start, DataSize);
+            ReadOnlySpan<byte> prefix = md[.._covered];
+            return Wide
+                ? Crc64Nvme.Append(Crc64Nvme.Compute(dataBlock), prefix)
+                : Crc16T10Dif.Append(Crc16T10Dif.Compute(dataBlock), prefix);
+        }
     }
 }

@@ -14,5 +14,6 @@ public static class FuzzTargets
     {
         ["bytering"] = ByteRingTarget.Run,
         ["lz4frame"] = Lz4FrameTarget.Run,
+        ["offloadread"] = OffloadReadTarget.Run,
     };
 }
