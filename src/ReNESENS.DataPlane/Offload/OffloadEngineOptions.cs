@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
 
 namespace ReNESENS.DataPlane.Offload;
 
@@ -10,6 +11,25 @@ public sealed class OffloadEngineOptions
 
     /// <summary>The board vendor's runtime library, as <c>dlopen</c> takes it (a name on the loader path or a path).</summary>
     public string RuntimeLibrary { get; set; } = "libkalray_dpu.so";
+
+    /// <summary>
+    /// A device runtime to open whether or not the PCI probe finds a board (a name on the loader path, a
+    /// path, or a file name beside this assembly). This is the only way the emulated device
+    /// (<see cref="EmulatedDeviceRuntime"/>) is ever used. Null (the default): only the probe decides.
+    /// </summary>
+    public string? DeviceRuntime { get; set; }
+
+    /// <summary>The config string handed to the runtime's <c>rn_dpu_open</c>, e.g. <c>workers=2</c> for the emulated device.</summary>
+    public string DeviceConfig { get; set; } = string.Empty;
+
+    /// <summary>How long the MPPA engine waits for a device completion before it resets the device and runs the operation in software.</summary>
+    public TimeSpan DeviceTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Where the engines log (device choice, refusals, failovers); null logs nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The file name of the emulated device runtime shipped beside this assembly: software pretending to be a DPU, for tests and benchmarks.</summary>
+    public const string EmulatedDeviceRuntime = "librenesens_emudpu.so";
 
     /// <summary>The most queue pairs open at once.</summary>
     public int MaxQueuePairs { get; set; } = 64;
@@ -39,5 +59,12 @@ public sealed class OffloadEngineOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxKeys);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxDataSize, 16);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxDataSize, 1 << 28);
+        ArgumentNullException.ThrowIfNull(DeviceConfig);
+        if (DeviceRuntime is not null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(DeviceRuntime);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DeviceTimeout, TimeSpan.Zero);
     }
 }
