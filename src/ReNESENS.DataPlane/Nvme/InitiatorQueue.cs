@@ -358,7 +358,7 @@ internal sealed class InitiatorQueue : IAsyncDisposable
                         }
 
                         ReadOnlySequence<byte> payload = pdu.Slice(frame.DataOffset, frame.DataLength);
-                        if (frame.DataDigestLength != 0 && !DataDigestMatches(payload, pdu.Slice(frame.DataOffset + frame.DataLength, 4)))
+                        if (frame.DataDigestLength != 0 && !PduDigest.Matches(payload, pdu.Slice(frame.DataOffset + frame.DataLength, 4)))
                         {
                             return "Data digest error.";
                         }
@@ -405,19 +405,6 @@ internal sealed class InitiatorQueue : IAsyncDisposable
         }
 
         return null;
-    }
-
-    private static bool DataDigestMatches(ReadOnlySequence<byte> data, ReadOnlySequence<byte> digest)
-    {
-        uint crc = 0;
-        foreach (ReadOnlyMemory<byte> segment in data)
-        {
-            crc = Crc32C.Append(crc, segment.Span);
-        }
-
-        Span<byte> stored = stackalloc byte[4];
-        digest.CopyTo(stored);
-        return crc == PduDigest.Read(stored);
     }
 
     private void FailAll(Exception exception)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using ReNESENS.DataPlane.Kernels;
 
@@ -15,4 +16,18 @@ internal static class PduDigest
     /// <summary>Writes the digest of <paramref name="bytes"/> into <paramref name="destination"/>.</summary>
     public static void Write(ReadOnlySpan<byte> bytes, Span<byte> destination)
         => BinaryPrimitives.WriteUInt32LittleEndian(destination, Compute(bytes));
+
+    /// <summary>Whether the 4 stored bytes of <paramref name="digest"/> are the digest of <paramref name="data"/>, which may span several segments.</summary>
+    public static bool Matches(ReadOnlySequence<byte> data, ReadOnlySequence<byte> digest)
+    {
+        uint crc = 0;
+        foreach (ReadOnlyMemory<byte> segment in data)
+        {
+            crc = Crc32C.Append(crc, segment.Span);
+        }
+
+        Span<byte> stored = stackalloc byte[4];
+        digest.CopyTo(stored);
+        return crc == Read(stored);
+    }
 }

@@ -119,7 +119,7 @@ internal sealed partial class TargetSession : IDisposable
             }
 
             ReadOnlySequence<byte> data = frame.DataLength > 0 ? pdu.Slice(frame.DataOffset, frame.DataLength) : default;
-            bool dataOk = frame.DataDigestLength == 0 || DataDigestMatches(data, pdu.Slice(frame.DataOffset + frame.DataLength, 4));
+            bool dataOk = frame.DataDigestLength == 0 || PduDigest.Matches(data, pdu.Slice(frame.DataOffset + frame.DataLength, 4));
             input = input.Slice(frame.PduLength);
             SessionStatus status = frame.Type switch
             {
@@ -170,19 +170,6 @@ internal sealed partial class TargetSession : IDisposable
         }
 
         _abort.Dispose();
-    }
-
-    private static bool DataDigestMatches(ReadOnlySequence<byte> data, ReadOnlySequence<byte> digest)
-    {
-        uint crc = 0;
-        foreach (ReadOnlyMemory<byte> segment in data)
-        {
-            crc = Crc32C.Append(crc, segment.Span);
-        }
-
-        Span<byte> stored = stackalloc byte[4];
-        digest.CopyTo(stored);
-        return crc == PduDigest.Read(stored);
     }
 
     private SessionStatus HandleICReq(ICReqPdu request, ReadOnlySpan<byte> header, IBufferWriter<byte> output)

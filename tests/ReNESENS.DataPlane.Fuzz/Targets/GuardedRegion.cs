@@ -42,6 +42,23 @@ internal static unsafe partial class GuardedRegion
         return region;
     }
 
+    /// <summary>The last <paramref name="length"/> usable bytes of a guarded <paramref name="region"/>: touching one byte more faults.</summary>
+    public static Span<byte> EndOf(DmaRegion region, int length) => region.GetSpan(region.Length - GuardSize - length, length);
+
+    /// <summary>Copies <paramref name="data"/> (cut to the usable size) so that it ends where the guard page starts.</summary>
+    public static ReadOnlySpan<byte> CopyToEnd(DmaRegion region, ReadOnlySpan<byte> data)
+    {
+        int usable = (int)region.Length - GuardSize;
+        if (data.Length > usable)
+        {
+            data = data[..usable];
+        }
+
+        Span<byte> copy = EndOf(region, data.Length);
+        data.CopyTo(copy);
+        return copy;
+    }
+
     [LibraryImport("libc", EntryPoint = "mprotect", SetLastError = true)]
     private static partial int Mprotect(nint address, nuint length, int protection);
 }

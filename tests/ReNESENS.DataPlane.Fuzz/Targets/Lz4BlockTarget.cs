@@ -137,8 +137,8 @@ public static class Lz4BlockTarget
 
     private static void Decode(ReadOnlySpan<byte> data, int destinationLength, int history)
     {
-        ReadOnlySpan<byte> block = Guarded(Input.Value, data);
-        Span<byte> output = EndOf(Output.Value, history + destinationLength);
+        ReadOnlySpan<byte> block = GuardedRegion.CopyToEnd(Input.Value, data);
+        Span<byte> output = GuardedRegion.EndOf(Output.Value, history + destinationLength);
         for (int i = 0; i < history; i++)
         {
             output[i] = (byte)((i * 131) + 7);
@@ -153,7 +153,7 @@ public static class Lz4BlockTarget
 
     private static void RoundTrip(int shortBy, ReadOnlySpan<byte> content)
     {
-        ReadOnlySpan<byte> source = Guarded(Input.Value, content);
+        ReadOnlySpan<byte> source = GuardedRegion.CopyToEnd(Input.Value, content);
         int bound = Lz4Block.MaxCompressedLength(source.Length);
         int length = Math.Max(0, bound - shortBy);
         if (length > RegionSize)
@@ -161,7 +161,7 @@ public static class Lz4BlockTarget
             return;
         }
 
-        Span<byte> block = EndOf(Block.Value, length);
+        Span<byte> block = GuardedRegion.EndOf(Block.Value, length);
         if (!Lz4Block.TryCompress(source, block, out int written))
         {
             Check(length < bound, $"TryCompress refused a destination of the bound ({bound})");
@@ -169,26 +169,10 @@ public static class Lz4BlockTarget
         }
 
         Check((uint)written <= (uint)block.Length, $"TryCompress wrote {written} into {block.Length} bytes");
-        Span<byte> output = EndOf(Output.Value, source.Length);
+        Span<byte> output = GuardedRegion.EndOf(Output.Value, source.Length);
         Check(Lz4Block.TryDecompress(block[..written], output, out int decoded), "our own block did not decode");
         Check(decoded == source.Length && output.SequenceEqual(source), "round trip changed the content");
     }
-
-    /// <summary>Copies <paramref name="data"/> so that it ends where the region's guard page starts.</summary>
-    private static ReadOnlySpan<byte> Guarded(DmaRegion region, ReadOnlySpan<byte> data)
-    {
-        if (data.Length > RegionSize)
-        {
-            data = data[..RegionSize];
-        }
-
-        Span<byte> copy = EndOf(region, data.Length);
-        data.CopyTo(copy);
-        return copy;
-    }
-
-    /// <summary>The last <paramref name="length"/> usable bytes of <paramref name="region"/>.</summary>
-    private static Span<byte> EndOf(DmaRegion region, int length) => region.GetSpan(RegionSize - length, length);
 
     private static void Check([DoesNotReturnIf(false)] bool condition, string what)
     {

@@ -40,7 +40,7 @@ public static class Lz4FrameTarget
         byte mode = input[0];
         if ((mode & 1) == 0)
         {
-            Decode(Guarded(Input.Value, input[1..]), EndOf(Output.Value, DestinationLengths[(mode >> 1) & 7]));
+            Decode(GuardedRegion.CopyToEnd(Input.Value, input[1..]), GuardedRegion.EndOf(Output.Value, DestinationLengths[(mode >> 1) & 7]));
         }
         else if (input.Length >= 2)
         {
@@ -67,7 +67,7 @@ public static class Lz4FrameTarget
             ContentSize = (mode & 0x40) != 0,
             Level = (mode & 0x80) != 0 && (mode & 0x08) == 0 ? (flags % 13) : 0,
         };
-        ReadOnlySpan<byte> source = Guarded(Input.Value, content);
+        ReadOnlySpan<byte> source = GuardedRegion.CopyToEnd(Input.Value, content);
         int bound = Lz4Frame.MaxCompressedLength(source.Length, options);
         if (bound > RegionSize)
         {
@@ -81,7 +81,7 @@ public static class Lz4FrameTarget
             return;
         }
 
-        Span<byte> frame = EndOf(Frame.Value, length);
+        Span<byte> frame = GuardedRegion.EndOf(Frame.Value, length);
         if (!Lz4Frame.TryCompress(source, frame, options, out int written))
         {
             Check(length < bound, $"TryCompress refused a destination of the bound ({bound}) with {options}");
@@ -89,27 +89,11 @@ public static class Lz4FrameTarget
         }
 
         Check((uint)written <= (uint)frame.Length, $"TryCompress wrote {written} into {frame.Length} bytes");
-        Span<byte> output = EndOf(Output.Value, source.Length);
+        Span<byte> output = GuardedRegion.EndOf(Output.Value, source.Length);
         Lz4FrameStatus status = Lz4Frame.TryDecompress(frame[..written], output, out int decoded);
         Check(status == Lz4FrameStatus.Ok, $"our own frame decoded as {status} ({options})");
         Check(decoded == source.Length && output.SequenceEqual(source), $"round trip changed the content ({options})");
     }
-
-    /// <summary>Copies <paramref name="data"/> so that it ends where the region's guard page starts.</summary>
-    private static ReadOnlySpan<byte> Guarded(DmaRegion region, ReadOnlySpan<byte> data)
-    {
-        if (data.Length > RegionSize)
-        {
-            data = data[..RegionSize];
-        }
-
-        Span<byte> copy = EndOf(region, data.Length);
-        data.CopyTo(copy);
-        return copy;
-    }
-
-    /// <summary>The last <paramref name="length"/> usable bytes of <paramref name="region"/>.</summary>
-    private static Span<byte> EndOf(DmaRegion region, int length) => region.GetSpan(RegionSize - length, length);
 
     private static void Check([DoesNotReturnIf(false)] bool condition, string what)
     {
