@@ -127,9 +127,13 @@ internal sealed partial class TestPmd : IAsyncDisposable
     {
         int mark = Output.Length;
         await SendAsync("show port stats 0");
-        int end = await WaitForAsync("Tx-bps:", TimeSpan.FromSeconds(10), mark);
+
+        // Parse from the stats header on: the per-stream figures of a "stop" that testpmd prints late can still
+        // arrive after the mark, and their TX-packets would be one queue's only.
+        int start = await WaitForAsync("NIC statistics for port", TimeSpan.FromSeconds(10), mark);
+        int end = await WaitForAsync("Tx-bps:", TimeSpan.FromSeconds(10), start);
         await WaitForAsync("\n", TimeSpan.FromSeconds(5), end);
-        string block = Output[mark..];
+        string block = Output[start..];
         return new PortStats(
             Number(block, "RX-packets"),
             Number(block, "RX-bytes"),
