@@ -10,8 +10,12 @@ internal abstract class NamespaceBackend : IDisposable
     /// <summary>Capacity in bytes.</summary>
     public abstract long Capacity { get; }
 
-    /// <summary>True when <see cref="Read"/> may fail (the target then reads before it sends any data).</summary>
-    public virtual bool ReadCanFail => false;
+    /// <summary>
+    /// True when the back-end works on whole blocks and may fail a read: the target then hands each Read and
+    /// Write over as one block-aligned buffer, and reads before it sends any data. False: calls may split a
+    /// command anywhere (a Read is streamed into the socket, a Write comes segment by segment).
+    /// </summary>
+    public virtual bool NeedsWholeCommands => false;
 
     /// <summary>Copies blocks into <paramref name="destination"/>; an NVMe status (<see cref="NvmeStatus.Success"/> or why not).</summary>
     public abstract ushort Read(long offset, Span<byte> destination);

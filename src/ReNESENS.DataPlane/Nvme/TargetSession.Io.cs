@@ -95,7 +95,7 @@ internal sealed partial class TargetSession
             return CompleteError(output, sqe.CommandId, NvmeStatus.SglLengthInvalid | NvmeStatus.DoNotRetry);
         }
 
-        if (ns!.Backend.ReadCanFail)
+        if (ns!.Backend.NeedsWholeCommands)
         {
             // A checking back-end reads first: a failed check completes with its status and sends no data.
             byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
@@ -149,6 +149,22 @@ internal sealed partial class TargetSession
         }
 
         bool fua = (sqe.Dword12 & (1u << 30)) != 0;
+        if (!data.IsSingleSegment && ns!.Backend.NeedsWholeCommands)
+        {
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                data.CopyTo(buffer);
+                status = ns.Backend.Write(offset, buffer.AsSpan(0, length), fua);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            return status == NvmeStatus.Success ? CompleteWrite(output, sqe.CommandId, length, started) : CompleteError(output, sqe.CommandId, status);
+        }
+
         foreach (ReadOnlyMemory<byte> segment in data)
         {
             status = ns!.Backend.Write(offset, segment.Span, fua);

@@ -99,7 +99,7 @@ internal sealed class TransformNamespaceBackend : NamespaceBackend
 
     public override long Capacity { get; }
 
-    public override bool ReadCanFail => true;
+    public override bool NeedsWholeCommands => true;
 
     /// <summary>The at-rest store (for statistics and tests).</summary>
     public TransformSlotStore Store { get; }
@@ -112,6 +112,11 @@ internal sealed class TransformNamespaceBackend : NamespaceBackend
 
     public override ushort Read(long offset, Span<byte> destination)
     {
+        if (!IsBlockAligned(offset, destination.Length))
+        {
+            return NvmeStatus.InvalidField | NvmeStatus.DoNotRetry;
+        }
+
         Worker worker = Rent();
         try
         {
@@ -203,6 +208,11 @@ internal sealed class TransformNamespaceBackend : NamespaceBackend
     /// <summary>Writes <paramref name="length"/> bytes at <paramref name="offset"/>: <paramref name="source"/>, or zeros when it is empty.</summary>
     private ushort Update(long offset, int length, ReadOnlySpan<byte> source)
     {
+        if (!IsBlockAligned(offset, length))
+        {
+            return NvmeStatus.InvalidField | NvmeStatus.DoNotRetry;
+        }
+
         bool zeros = source.IsEmpty;
         Worker worker = Rent();
         try
@@ -320,6 +330,9 @@ internal sealed class TransformNamespaceBackend : NamespaceBackend
         OffloadStatus.CorruptData or OffloadStatus.AuthenticationFailed => NvmeStatus.UnrecoveredReadError | NvmeStatus.DoNotRetry,
         _ => NvmeStatus.InternalError,
     };
+
+    /// <summary>True for whole blocks (the contract of <see cref="NeedsWholeCommands"/>; a split call would never finish a block).</summary>
+    private bool IsBlockAligned(long offset, long length) => offset % _blockSize == 0 && length % _blockSize == 0;
 
     private int BlocksIn(long chunk) => (int)Math.Min(_blocksPerChunk, _blockCount - (chunk * _blocksPerChunk));
 
