@@ -10,7 +10,7 @@ var config = new Option<FileInfo?>("--config") { Description = "JSON configurati
 var port = new Option<int?>("--port") { Description = "Override the configured TCP port (0 picks a free one)." };
 var interval = new Option<double>("--stats-interval") { Description = "Seconds between statistics lines (0: none).", DefaultValueFactory = _ => 1.0 };
 var printDefault = new Option<bool>("--print-default-config") { Description = "Print the embedded default configuration and exit." };
-var root = new RootCommand("ReNESENS NVMe/TCP target: exports RAM and file namespaces over NVMe/TCP.") { config, port, interval, printDefault };
+var root = new RootCommand("ReNESENS NVMe/TCP target: exports RAM, file and transform (compressed + encrypted) namespaces over NVMe/TCP.") { config, port, interval, printDefault };
 root.SetAction(async (result, cancellationToken) =>
 {
     if (result.GetValue(printDefault))

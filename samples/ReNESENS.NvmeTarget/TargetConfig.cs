@@ -39,7 +39,14 @@ internal sealed class TargetConfig
             s.AllowedHosts.ForEach(subsystem.AllowedHosts.Add);
             foreach (NamespaceConfig n in s.Namespaces)
             {
-                subsystem.Namespaces.Add(new NvmeNamespaceOptions { NamespaceId = n.NamespaceId, SizeBytes = n.SizeBytes, BlockSize = n.BlockSize, FilePath = n.File });
+                subsystem.Namespaces.Add(new NvmeNamespaceOptions
+                {
+                    NamespaceId = n.NamespaceId,
+                    SizeBytes = n.SizeBytes,
+                    BlockSize = n.BlockSize,
+                    FilePath = n.File,
+                    Transform = n.Transform is { } t ? new NvmeNamespaceTransformOptions { Key = t.Key, StoreSizeBytes = t.StoreSizeBytes } : null,
+                });
             }
 
             options.Subsystems.Add(subsystem);
@@ -71,4 +78,15 @@ internal sealed class NamespaceConfig
     public int BlockSize { get; set; } = 512;
 
     public string? File { get; set; }
+
+    /// <summary>Set: the namespace is stored compressed and encrypted in memory, PI-checked on every read.</summary>
+    public TransformConfig? Transform { get; set; }
+}
+
+/// <summary>A transform namespace: the AES-256-XTS key (128 hex digits) and the inner store size (0: room for every chunk uncompressed).</summary>
+internal sealed class TransformConfig
+{
+    public string Key { get; set; } = "";
+
+    public long StoreSizeBytes { get; set; }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.ObjectPool;
 
 namespace ReNESENS.DataPlane.Nvme;
@@ -35,6 +36,9 @@ internal sealed class CommandContext : IResettable
     /// <summary>Host data of commands other than Write.</summary>
     public byte[] Scratch { get; } = new byte[ScratchSize];
 
+    /// <summary>The whole Write for a back-end that needs whole commands (rented from the shared pool on the first H2CData); null otherwise.</summary>
+    public byte[]? Staging;
+
     public bool TryReset()
     {
         Sqe = default;
@@ -45,6 +49,12 @@ internal sealed class CommandContext : IResettable
         ForceUnitAccess = false;
         DigestError = false;
         Started = 0;
+        if (Staging is not null)
+        {
+            ArrayPool<byte>.Shared.Return(Staging);
+            Staging = null;
+        }
+
         return true;
     }
 }

@@ -31,7 +31,7 @@ internal sealed class FileNamespaceBackend : NamespaceBackend
 
     public override long Capacity { get; }
 
-    public override void Read(long offset, Span<byte> destination)
+    public override ushort Read(long offset, Span<byte> destination)
     {
         while (!destination.IsEmpty)
         {
@@ -40,18 +40,23 @@ internal sealed class FileNamespaceBackend : NamespaceBackend
             {
                 // Past the end of a shorter device or file: reads return zeros.
                 destination.Clear();
-                return;
+                return NvmeStatus.Success;
             }
 
             destination = destination[n..];
             offset += n;
         }
+
+        return NvmeStatus.Success;
     }
 
-    public override void Write(long offset, ReadOnlySpan<byte> source, bool forceUnitAccess)
-        => RandomAccess.Write(forceUnitAccess ? _writeThrough : _handle, source, offset);
+    public override ushort Write(long offset, ReadOnlySpan<byte> source, bool forceUnitAccess)
+    {
+        RandomAccess.Write(forceUnitAccess ? _writeThrough : _handle, source, offset);
+        return NvmeStatus.Success;
+    }
 
-    public override void WriteZeroes(long offset, long length)
+    public override ushort WriteZeroes(long offset, long length)
     {
         ReadOnlySpan<byte> zeros = new byte[(int)Math.Min(length, ZeroChunk)];
         while (length > 0)
@@ -61,6 +66,8 @@ internal sealed class FileNamespaceBackend : NamespaceBackend
             offset += n;
             length -= n;
         }
+
+        return NvmeStatus.Success;
     }
 
     public override void Flush() => _flushStream.Flush(flushToDisk: true);

@@ -1,19 +1,30 @@
 namespace ReNESENS.DataPlane.Nvme;
 
-/// <summary>Where a namespace keeps its blocks. Offsets and lengths are in bytes and already checked against <see cref="Capacity"/>.</summary>
+/// <summary>
+/// Where a namespace keeps its blocks. Offsets and lengths are in bytes and already checked against
+/// <see cref="Capacity"/>. Shared by every queue of every controller: calls come from several
+/// connection threads at once, so a back-end is thread-safe.
+/// </summary>
 internal abstract class NamespaceBackend : IDisposable
 {
     /// <summary>Capacity in bytes.</summary>
     public abstract long Capacity { get; }
 
-    /// <summary>Copies blocks into <paramref name="destination"/>.</summary>
-    public abstract void Read(long offset, Span<byte> destination);
+    /// <summary>
+    /// True when the back-end works on whole blocks and may fail a read: the target then hands each Read and
+    /// Write over as one block-aligned buffer, and reads before it sends any data. False: calls may split a
+    /// command anywhere (a Read is streamed into the socket, a Write comes segment by segment).
+    /// </summary>
+    public virtual bool NeedsWholeCommands => false;
 
-    /// <summary>Stores blocks; with <paramref name="forceUnitAccess"/> they are durable when this returns.</summary>
-    public abstract void Write(long offset, ReadOnlySpan<byte> source, bool forceUnitAccess);
+    /// <summary>Copies blocks into <paramref name="destination"/>; an NVMe status (<see cref="NvmeStatus.Success"/> or why not).</summary>
+    public abstract ushort Read(long offset, Span<byte> destination);
 
-    /// <summary>Stores zeros.</summary>
-    public abstract void WriteZeroes(long offset, long length);
+    /// <summary>Stores blocks; with <paramref name="forceUnitAccess"/> they are durable when this returns. An NVMe status.</summary>
+    public abstract ushort Write(long offset, ReadOnlySpan<byte> source, bool forceUnitAccess);
+
+    /// <summary>Stores zeros (Write Zeroes, and Deallocate: deallocated blocks read as zeros). An NVMe status.</summary>
+    public abstract ushort WriteZeroes(long offset, long length);
 
     /// <summary>Makes every completed write durable.</summary>
     public abstract void Flush();

@@ -23,14 +23,22 @@ internal sealed class NvmeNamespace : IDisposable
             throw new ArgumentException($"Namespace size {options.SizeBytes} is not a positive multiple of {options.BlockSize}.", nameof(options));
         }
 
+        if (options.Transform is not null && options.FilePath is not null)
+        {
+            throw new ArgumentException("A namespace is either a transform namespace or a file namespace, not both.", nameof(options));
+        }
+
         NamespaceId = options.NamespaceId;
         BlockSize = options.BlockSize;
         BlockShift = options.BlockSize == 512 ? 9 : 12;
         BlockCount = options.SizeBytes / options.BlockSize;
         Uuid = options.Uuid ?? DeriveUuid(subsystemNqn, options.NamespaceId);
-        Backend = options.FilePath is null
-            ? new RamNamespaceBackend(options.SizeBytes)
-            : new FileNamespaceBackend(options.FilePath, options.SizeBytes);
+        Backend = options switch
+        {
+            { Transform: { } transform } => new TransformNamespaceBackend(options.SizeBytes, options.BlockSize, transform),
+            { FilePath: { } path } => new FileNamespaceBackend(path, options.SizeBytes),
+            _ => new RamNamespaceBackend(options.SizeBytes),
+        };
     }
 
     public uint NamespaceId { get; }

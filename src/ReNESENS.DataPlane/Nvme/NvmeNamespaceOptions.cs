@@ -15,6 +15,9 @@ public sealed class NvmeNamespaceOptions
     /// <summary>Backing file or block device; null for a RAM namespace in a <c>DmaRegion</c>.</summary>
     public string? FilePath { get; set; }
 
+    /// <summary>Stores the blocks compressed and encrypted in memory, PI-checked on every read; null for a plain namespace. Excludes <see cref="FilePath"/>.</summary>
+    public NvmeNamespaceTransformOptions? Transform { get; set; }
+
     /// <summary>NGUID and UUID; derived from the subsystem NQN and the NSID when null.</summary>
     public Guid? Uuid { get; set; }
 }

@@ -39,6 +39,21 @@ internal static class NvmeStatus
     /// <summary>Generic: LBA out of range.</summary>
     public const ushort LbaOutOfRange = 0x080;
 
+    /// <summary>Generic: capacity exceeded (a thin store has no room left).</summary>
+    public const ushort CapacityExceeded = 0x081;
+
+    /// <summary>Media and data integrity: unrecovered read error (stored data that does not decode).</summary>
+    public const ushort UnrecoveredReadError = 0x281;
+
+    /// <summary>Media and data integrity: end-to-end guard check error.</summary>
+    public const ushort GuardCheckError = 0x282;
+
+    /// <summary>Media and data integrity: end-to-end application tag check error.</summary>
+    public const ushort ApplicationTagCheckError = 0x283;
+
+    /// <summary>Media and data integrity: end-to-end reference tag check error.</summary>
+    public const ushort ReferenceTagCheckError = 0x284;
+
     /// <summary>Command specific: asynchronous event request limit exceeded.</summary>
     public const ushort AsyncEventLimitExceeded = 0x105;
 

@@ -42,6 +42,9 @@ public sealed class NvmeTcpTarget : IAsyncDisposable
     /// <summary>The bound endpoint (with the real port when <see cref="NvmeTcpTargetOptions.Port"/> is 0); null before <see cref="Start"/>.</summary>
     public IPEndPoint? LocalEndPoint => _core.EndPoint;
 
+    /// <summary>The subsystems and their namespaces as served (for tests and statistics).</summary>
+    internal NvmeTargetCore Core => _core;
+
     /// <summary>Number of live controllers.</summary>
     public int ControllerCount => _core.ControllerCount;
 

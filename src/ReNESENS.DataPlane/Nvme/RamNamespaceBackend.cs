@@ -20,7 +20,7 @@ internal sealed class RamNamespaceBackend : NamespaceBackend
 
     public override long Capacity { get; }
 
-    public override void Read(long offset, Span<byte> destination)
+    public override ushort Read(long offset, Span<byte> destination)
     {
         while (!destination.IsEmpty)
         {
@@ -29,9 +29,11 @@ internal sealed class RamNamespaceBackend : NamespaceBackend
             destination = destination[n..];
             offset += n;
         }
+
+        return NvmeStatus.Success;
     }
 
-    public override void Write(long offset, ReadOnlySpan<byte> source, bool forceUnitAccess)
+    public override ushort Write(long offset, ReadOnlySpan<byte> source, bool forceUnitAccess)
     {
         while (!source.IsEmpty)
         {
@@ -40,9 +42,11 @@ internal sealed class RamNamespaceBackend : NamespaceBackend
             source = source[n..];
             offset += n;
         }
+
+        return NvmeStatus.Success;
     }
 
-    public override void WriteZeroes(long offset, long length)
+    public override ushort WriteZeroes(long offset, long length)
     {
         while (length > 0)
         {
@@ -51,6 +55,8 @@ internal sealed class RamNamespaceBackend : NamespaceBackend
             length -= n;
             offset += n;
         }
+
+        return NvmeStatus.Success;
     }
 
     public override void Flush()

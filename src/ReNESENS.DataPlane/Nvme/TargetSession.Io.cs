@@ -27,7 +27,7 @@ internal sealed partial class TargetSession
                             return SessionStatus.Close;
                         }
 
-                        ns!.Backend.WriteZeroes(offset, length);
+                        status = ns!.Backend.WriteZeroes(offset, length);
                     }
 
                     return CompleteError(output, sqe.CommandId, status);
@@ -95,7 +95,30 @@ internal sealed partial class TargetSession
             return CompleteError(output, sqe.CommandId, NvmeStatus.SglLengthInvalid | NvmeStatus.DoNotRetry);
         }
 
-        SendData(output, sqe.CommandId, ns, offset, default, length);
+        if (ns!.Backend.NeedsWholeCommands)
+        {
+            // A checking back-end reads first: a failed check completes with its status and sends no data.
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                status = ns.Backend.Read(offset, buffer.AsSpan(0, length));
+                if (status != NvmeStatus.Success)
+                {
+                    return CompleteError(output, sqe.CommandId, status);
+                }
+
+                SendData(output, sqe.CommandId, null, 0, buffer.AsSpan(0, length), length);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        else
+        {
+            SendData(output, sqe.CommandId, ns, offset, default, length);
+        }
+
         NvmeSubsystem subsystem = _controller!.Subsystem;
         Interlocked.Increment(ref subsystem.ReadCommands);
         Interlocked.Add(ref subsystem.BytesRead, length);
@@ -126,9 +149,30 @@ internal sealed partial class TargetSession
         }
 
         bool fua = (sqe.Dword12 & (1u << 30)) != 0;
+        if (!data.IsSingleSegment && ns!.Backend.NeedsWholeCommands)
+        {
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                data.CopyTo(buffer);
+                status = ns.Backend.Write(offset, buffer.AsSpan(0, length), fua);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            return status == NvmeStatus.Success ? CompleteWrite(output, sqe.CommandId, length, started) : CompleteError(output, sqe.CommandId, status);
+        }
+
         foreach (ReadOnlyMemory<byte> segment in data)
         {
-            ns!.Backend.Write(offset, segment.Span, fua);
+            status = ns!.Backend.Write(offset, segment.Span, fua);
+            if (status != NvmeStatus.Success)
+            {
+                return CompleteError(output, sqe.CommandId, status);
+            }
+
             offset += segment.Length;
         }
 
@@ -204,7 +248,11 @@ internal sealed partial class TargetSession
         {
             ulong blocks = BinaryPrimitives.ReadUInt32LittleEndian(ranges[(i + 4)..]);
             ulong slba = BinaryPrimitives.ReadUInt64LittleEndian(ranges[(i + 8)..]);
-            ns.Backend.WriteZeroes((long)(slba << ns.BlockShift), (long)(blocks << ns.BlockShift));
+            ushort status = ns.Backend.WriteZeroes((long)(slba << ns.BlockShift), (long)(blocks << ns.BlockShift));
+            if (status != NvmeStatus.Success)
+            {
+                return CompleteError(output, sqe.CommandId, status);
+            }
         }
 
         return CompleteError(output, sqe.CommandId, NvmeStatus.Success);

@@ -244,11 +244,20 @@ internal sealed partial class TargetSession : IDisposable
                 return SessionStatus.Close;
             }
 
-            long offset = context.ByteOffset + pdu.Offset;
-            foreach (ReadOnlyMemory<byte> segment in data)
+            if (ns.Backend.NeedsWholeCommands)
             {
-                ns.Backend.Write(offset, segment.Span, context.ForceUnitAccess);
-                offset += segment.Length;
+                // The back-end gets the Write once, whole, when its last PDU is in.
+                context.Staging ??= ArrayPool<byte>.Shared.Rent(context.TransferLength);
+                data.CopyTo(context.Staging.AsSpan((int)pdu.Offset));
+            }
+            else
+            {
+                long offset = context.ByteOffset + pdu.Offset;
+                foreach (ReadOnlyMemory<byte> segment in data)
+                {
+                    ns.Backend.Write(offset, segment.Span, context.ForceUnitAccess);
+                    offset += segment.Length;
+                }
             }
         }
         else
@@ -271,9 +280,17 @@ internal sealed partial class TargetSession : IDisposable
                 return SessionStatus.Continue;
             }
 
-            return context.Namespace is not null
+            if (context.Namespace is null)
+            {
+                return Execute(context.Sqe, new ReadOnlySequence<byte>(context.Scratch, 0, context.TransferLength), output);
+            }
+
+            ushort status = context.Staging is { } staging
+                ? context.Namespace.Backend.Write(context.ByteOffset, staging.AsSpan(0, context.TransferLength), context.ForceUnitAccess)
+                : NvmeStatus.Success;
+            return status == NvmeStatus.Success
                 ? CompleteWrite(output, context.Sqe.CommandId, context.TransferLength, context.Started)
-                : Execute(context.Sqe, new ReadOnlySequence<byte>(context.Scratch, 0, context.TransferLength), output);
+                : CompleteError(output, context.Sqe.CommandId, status);
         }
         finally
         {

@@ -99,4 +99,74 @@ public sealed class NvmeTargetSampleTests
             }
         }
     }
+
+    [Fact]
+    public async Task Sample_ConfigWithATransformNamespace_ServesIo()
+    {
+        string dll = Path.Combine(RepositoryPaths.Root, "samples", "ReNESENS.NvmeTarget", "bin", "Release", "net10.0", "ReNESENS.NvmeTarget.dll");
+        Assert.True(File.Exists(dll), $"{dll} is not built");
+        byte[] key = new byte[64];
+        Random.Shared.NextBytes(key);
+        string config = Path.Combine(Path.GetTempPath(), $"rn-nvmexform-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, $$"""
+            { "address": "127.0.0.1", "port": 0,
+              "subsystems": [ { "nqn": "nqn.2026-11.io.renesens:xform0", "namespaces": [
+                { "namespaceId": 1, "sizeBytes": 16777216, "blockSize": 4096,
+                  "transform": { "key": "{{Convert.ToHexString(key)}}", "storeSizeBytes": 4194304 } } ] } ] }
+            """);
+        var info = new ProcessStartInfo("dotnet", [dll, "--config", config, "--stats-interval", "0"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using Process process = Process.Start(info)!;
+        var output = new StringBuilder();
+        var listening = new TaskCompletionSource<IPEndPoint>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+
+            if (e.Data?.StartsWith("Listening on ", StringComparison.Ordinal) == true)
+            {
+                listening.TrySetResult(IPEndPoint.Parse(e.Data.Split(' ')[2]));
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            Task started = await Task.WhenAny(listening.Task, Task.Delay(30_000));
+            Assert.True(started == listening.Task, $"the sample did not start listening:\n{output}");
+            await using NvmeTcpInitiator host = await NvmeTcpInitiator.ConnectAsync(await listening.Task, new NvmeTcpInitiatorOptions { SubsystemNqn = "nqn.2026-11.io.renesens:xform0" });
+            NvmeNamespaceInfo ns = await host.IdentifyNamespaceAsync(1);
+            Assert.Equal(4096, ns.BlockSize);
+
+            // 8 MiB of text into a 4 MiB store: it fits only because it is stored compressed.
+            byte[] data = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("compressible text, stored encrypted; ", 8 * 1024 * 1024 / 37 + 1)))[..(8 * 1024 * 1024)];
+            for (int i = 0; i < 8; i++)
+            {
+                await host.WriteAsync(1, (ulong)i * 256, data.AsMemory(i * 1024 * 1024, 1024 * 1024), 4096);
+            }
+
+            byte[] back = new byte[1024 * 1024];
+            await host.ReadAsync(1, 7 * 256, back, 4096);
+            Assert.Equal(data.AsSpan(7 * 1024 * 1024).ToArray(), back);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+
+            await process.WaitForExitAsync();
+            File.Delete(config);
+        }
+    }
 }
