@@ -28,6 +28,12 @@ public sealed class SoftwareEngine : IOffloadEngine
     /// <param name="options">Limits and the meter factory; null for the defaults.</param>
     /// <exception cref="ArgumentException">An option is out of range (the data size is at most 8 MiB here, the worker threads 0 to 64).</exception>
     public SoftwareEngine(OffloadEngineOptions? options = null)
+        : this(options, SoftwareWorkers.MaxRingCapacity)
+    {
+    }
+
+    /// <summary>Creates the engine with a smaller shared submission ring (tests fill it).</summary>
+    internal SoftwareEngine(OffloadEngineOptions? options, int maxSubmissionRing)
     {
         options ??= new OffloadEngineOptions();
         options.Validate();
@@ -63,7 +69,7 @@ public sealed class SoftwareEngine : IOffloadEngine
         };
         if (workers > 0)
         {
-            _workers = new SoftwareWorkers(_keys, options.MaxDataSize, workers, options.MaxQueuePairs, options.MaxQueueDepth);
+            _workers = new SoftwareWorkers(_keys, options.MaxDataSize, workers, options.MaxQueuePairs, Math.Min((long)options.MaxQueuePairs * options.MaxQueueDepth, maxSubmissionRing));
         }
     }
 

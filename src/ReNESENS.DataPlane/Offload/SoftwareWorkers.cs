@@ -25,7 +25,7 @@ internal sealed class SoftwareWorkers : IDisposable
     internal const int MaxThreads = 64;
 
     /// <summary>The largest submission ring, in tokens (512 KiB); past it, Submit accepts what fits.</summary>
-    private const int MaxRingCapacity = 1 << 16;
+    internal const int MaxRingCapacity = 1 << 16;
 
     /// <summary>Tokens a worker takes at a time: few, so a batch spreads over the workers.</summary>
     private const int Burst = 4;
@@ -38,17 +38,22 @@ internal sealed class SoftwareWorkers : IDisposable
     private readonly MpmcRing<long> _submissions;
     private readonly SoftwareWorkerQueuePair?[] _pairs;
     private readonly Thread[] _threads;
-    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0); // the worker has spun already
     private readonly Lock _lock = new();
     private int _sleepers;
     private volatile bool _stopping;
     private volatile bool _stopped;
 
-    internal SoftwareWorkers(SoftwareKeyTable keys, int maxDataSize, int threads, int maxQueuePairs, int maxQueueDepth)
+    /// <param name="keys">The engine's key table.</param>
+    /// <param name="maxDataSize">The largest operation (sizes each worker's chain scratch).</param>
+    /// <param name="threads">Worker threads, 1 to <see cref="MaxThreads"/>.</param>
+    /// <param name="maxQueuePairs">The most queue pairs open at once.</param>
+    /// <param name="ringTokens">Tokens the submission ring should hold (every open slot of every queue pair), rounded up to a power of two and capped at <see cref="MaxRingCapacity"/>.</param>
+    internal SoftwareWorkers(SoftwareKeyTable keys, int maxDataSize, int threads, int maxQueuePairs, long ringTokens)
     {
         _keys = keys;
         _maxDataSize = maxDataSize;
-        long wanted = Math.Clamp((long)maxQueuePairs * maxQueueDepth, 2, MaxRingCapacity);
+        long wanted = Math.Clamp(ringTokens, 2, MaxRingCapacity);
         _submissions = new MpmcRing<long>((int)BitOperations.RoundUpToPowerOf2((ulong)wanted));
         _pairs = new SoftwareWorkerQueuePair?[maxQueuePairs];
         _threads = new Thread[threads];
@@ -64,6 +69,9 @@ internal sealed class SoftwareWorkers : IDisposable
 
     /// <summary>The worker threads (tests look at their state).</summary>
     internal IReadOnlyList<Thread> Threads => _threads;
+
+    /// <summary>Workers parked (or about to park) on the wake event.</summary>
+    internal int Parked => Volatile.Read(ref _sleepers);
 
     /// <summary>True once <see cref="Dispose"/> has joined every worker: nothing will run any more.</summary>
     internal bool IsStopped => _stopped;
