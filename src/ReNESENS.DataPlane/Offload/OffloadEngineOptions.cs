@@ -46,6 +46,14 @@ public sealed class OffloadEngineOptions
     /// <summary>The most keys loaded at once.</summary>
     public int MaxKeys { get; set; } = 256;
 
+    /// <summary>
+    /// The software engine's worker threads: 0 (the default) runs every operation inline on the
+    /// submitting thread during Submit; 1 to 64 runs them on that many worker threads fed by a
+    /// lock-free ring, so Submit only queues them and a later Poll collects the completions. The
+    /// MPPA engine's own software fallback always runs inline.
+    /// </summary>
+    public int SoftwareWorkerThreads { get; set; }
+
     /// <summary>Creates the engine's <see cref="Meter"/> (dependency injection); null uses a meter of its own.</summary>
     public IMeterFactory? MeterFactory { get; set; }
 
@@ -57,6 +65,8 @@ public sealed class OffloadEngineOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuePairs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueueDepth);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxKeys);
+        ArgumentOutOfRangeException.ThrowIfNegative(SoftwareWorkerThreads);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(SoftwareWorkerThreads, SoftwareWorkers.MaxThreads);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxDataSize, 16);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxDataSize, 1 << 28);
         ArgumentNullException.ThrowIfNull(DeviceConfig);

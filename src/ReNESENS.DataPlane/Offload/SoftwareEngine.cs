@@ -3,12 +3,16 @@ using ReNESENS.DataPlane.Kernels;
 namespace ReNESENS.DataPlane.Offload;
 
 /// <summary>
-/// The offload engine on the host CPU, always present. Inline: every operation runs on the
+/// The offload engine on the host CPU, always present. Inline (the default,
+/// <see cref="OffloadEngineOptions.SoftwareWorkerThreads"/> = 0): every operation runs on the
 /// submitting thread during <see cref="IOffloadQueuePair.Submit"/>, so its completion is ready for
 /// the next <see cref="IOffloadQueuePair.Poll"/>; a queue pair per core spreads the work over cores
-/// with no cross-core traffic. Nothing is allocated per operation: each queue pair owns its
-/// completion slots, its chain scratch buffers and its cipher instances (built the first time a
-/// key is used on it).
+/// with no cross-core traffic. Worker mode (N &gt; 0): Submit only copies the operations into the
+/// queue pair's slots and publishes them on a lock-free ring that N worker threads drain; each
+/// completion comes back on the queue pair's completion ring for a later Poll, in the order the
+/// workers finish. Both modes run the same operation code and allocate nothing per operation: the
+/// chain scratch buffers and cipher instances (built the first time a key is used) belong to each
+/// inline queue pair or to each worker.
 /// </summary>
 public sealed class SoftwareEngine : IOffloadEngine
 {
@@ -16,13 +20,20 @@ public sealed class SoftwareEngine : IOffloadEngine
     internal const int MaxDataSizeLimit = 8 << 20;
 
     private readonly SoftwareKeyTable _keys;
+    private readonly SoftwareWorkers? _workers;
     private int _queuePairs;
     private int _disposed;
 
     /// <summary>Creates the engine.</summary>
     /// <param name="options">Limits and the meter factory; null for the defaults.</param>
-    /// <exception cref="ArgumentException">An option is out of range (the data size is at most 8 MiB here).</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the data size is at most 8 MiB here, the worker threads 0 to 64).</exception>
     public SoftwareEngine(OffloadEngineOptions? options = null)
+        : this(options, SoftwareWorkers.MaxRingCapacity)
+    {
+    }
+
+    /// <summary>Creates the engine with a smaller shared submission ring (tests fill it).</summary>
+    internal SoftwareEngine(OffloadEngineOptions? options, int maxSubmissionRing)
     {
         options ??= new OffloadEngineOptions();
         options.Validate();
@@ -36,6 +47,13 @@ public sealed class SoftwareEngine : IOffloadEngine
         }
 
         OffloadCpuFeatures features = OffloadCpu.Detect(openSsl);
+        int workers = options.SoftwareWorkerThreads;
+        string mode = workers switch
+        {
+            0 => string.Empty,
+            1 => " (1 worker thread)",
+            _ => $" ({workers} worker threads)",
+        };
         var operations = new HashSet<OffloadOpKind>(Enum.GetValues<OffloadOpKind>());
         operations.Remove(OffloadOpKind.None);
         Capabilities = new OffloadCapabilities
@@ -47,8 +65,12 @@ public sealed class SoftwareEngine : IOffloadEngine
             MaxDataSize = options.MaxDataSize,
             MaxKeys = options.MaxKeys,
             CpuFeatures = features,
-            Description = $"software engine with {OffloadCpu.Describe(features)}",
+            Description = $"software engine{mode} with {OffloadCpu.Describe(features)}",
         };
+        if (workers > 0)
+        {
+            _workers = new SoftwareWorkers(_keys, options.MaxDataSize, workers, options.MaxQueuePairs, Math.Min((long)options.MaxQueuePairs * options.MaxQueueDepth, maxSubmissionRing));
+        }
     }
 
     /// <inheritdoc />
@@ -57,7 +79,12 @@ public sealed class SoftwareEngine : IOffloadEngine
     /// <inheritdoc />
     public OffloadCapabilities Capabilities { get; }
 
+    /// <summary>The worker threads that run the operations; 0 when they run inline on the submitting thread.</summary>
+    public int WorkerThreads => _workers?.Count ?? 0;
+
     internal OffloadMetrics Metrics { get; }
+
+    internal SoftwareWorkers? Workers => _workers;
 
     internal SoftwareKeyTable Keys => _keys;
 
@@ -85,10 +112,22 @@ public sealed class SoftwareEngine : IOffloadEngine
             throw new InvalidOperationException($"{Capabilities.MaxQueuePairs} queue pairs are open; dispose one first.");
         }
 
-        return new SoftwareQueuePair(this, depth);
+        try
+        {
+            return _workers is null ? new SoftwareQueuePair(this, depth) : new SoftwareWorkerQueuePair(this, _workers, depth);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _queuePairs);
+            throw;
+        }
     }
 
-    /// <summary>Clears the keys and closes the meter; open queue pairs then throw <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>
+    /// Stops and joins the worker threads (an operation a worker is running finishes; operations no
+    /// worker has started are dropped without running, their buffers untouched), then clears the keys
+    /// and closes the meter; open queue pairs then throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -96,6 +135,7 @@ public sealed class SoftwareEngine : IOffloadEngine
             return;
         }
 
+        _workers?.Dispose();
         _keys.Clear();
         Metrics.Dispose();
     }

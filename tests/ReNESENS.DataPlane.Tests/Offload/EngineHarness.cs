@@ -39,6 +39,26 @@ internal static class EngineHarness
         return key;
     }
 
+    /// <summary>Polls until exactly <paramref name="count"/> completions have come back (a worker engine completes later than Submit).</summary>
+    internal static OffloadCompletion[] PollExactly(IOffloadQueuePair qp, int count)
+    {
+        var done = new OffloadCompletion[count];
+        int n = 0;
+        var clock = Stopwatch.StartNew();
+        while (n < count && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            int got = qp.Poll(done.AsSpan(n));
+            n += got;
+            if (got == 0)
+            {
+                Thread.Yield();
+            }
+        }
+
+        Assert.Equal(count, n);
+        return done;
+    }
+
     /// <summary>Submits every operation (respecting backpressure) and polls until each has completed exactly once.</summary>
     internal static Dictionary<ulong, OffloadCompletion> Run(IOffloadQueuePair qp, ReadOnlySpan<OffloadOp> ops)
     {
