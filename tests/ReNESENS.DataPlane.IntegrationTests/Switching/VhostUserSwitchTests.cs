@@ -125,6 +125,91 @@ public sealed class VhostUserSwitchTests(ITestOutputHelper output)
         Assert.False(File.Exists($"/run/netns/{ns}"));
     }
 
+    [Fact]
+    public async Task TheSampleWithVhostTapJsonCarriesTestPmdFramesIntoItsNamespaceAndCleansUp()
+    {
+        int n = Interlocked.Increment(ref _next);
+        int pid = Environment.ProcessId % 100000;
+        string ns = $"rn-vhp-{pid}-s{n}";
+        string tap = $"vhp{pid}s{n}";
+        string socket = $"/tmp/rn-vhp-{pid}-s{n}.sock";
+        string dll = await VSwitchSampleTests.EnsureBuiltAsync();
+        string config = Path.Combine(RepositoryPaths.Root, "samples", "ReNESENS.VSwitch", "vhost-tap.json");
+        var info = new ProcessStartInfo("dotnet", [dll, "--config", config, "--stats-interval", "0", "--duration", "60",
+            $"--Switch:Ports:0:Name={tap}", $"--Switch:Ports:0:Settings:namespace={ns}", $"--Switch:Ports:1:Settings:socket={socket}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using Process sample = Process.Start(info)!;
+        var log = new System.Text.StringBuilder();
+        var placed = new TaskCompletionSource();
+        DataReceivedEventHandler collect = (_, e) =>
+        {
+            lock (log)
+            {
+                log.AppendLine(e.Data);
+            }
+
+            if (e.Data?.Contains($"is in namespace {ns}", StringComparison.Ordinal) == true)
+            {
+                placed.TrySetResult();
+            }
+        };
+        sample.OutputDataReceived += collect;
+        sample.ErrorDataReceived += collect;
+        sample.BeginOutputReadLine();
+        sample.BeginErrorReadLine();
+        string Log()
+        {
+            lock (log)
+            {
+                return log.ToString();
+            }
+        }
+
+        try
+        {
+            await placed.Task.WaitAsync(TimeSpan.FromSeconds(90));
+            Assert.True(File.Exists(socket), Log());
+            Assert.Contains("Port vm1 (vhost-user) opened with 1 queue(s)", Log(), StringComparison.Ordinal);
+            long before = await TapCounterAsync(ns, tap, "rx_packets");
+            TestPmd.PortStats sent;
+            await using (TestPmd pmd = await TestPmd.StartAsync($"net_virtio_user0,path={socket},queues=1,packed_vq=1,queue_size=256,mac={PmdMac}", PmdCpu, 1, "rxonly"))
+            {
+                await pmd.SendAsync($"start tx_first {Bursts}");
+                sent = await SettleAsync(pmd, s => s.TxPackets);
+                await pmd.QuitAsync();
+            }
+
+            // Nothing but testpmd feeds the TAP port: the namespace's kernel counts exactly what testpmd sent.
+            long rx = 0;
+            await WaitUntilAsync(async () => (rx = await TapCounterAsync(ns, tap, "rx_packets") - before) >= sent.TxPackets, Log);
+            Assert.True(sent.TxPackets > 0, Log());
+            Assert.Equal(sent.TxPackets, rx);
+
+            await ProcessRunner.RunAsync("kill", ["-TERM", sample.Id.ToString(CultureInfo.InvariantCulture)]);
+            await sample.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            if (!sample.HasExited)
+            {
+                sample.Kill(entireProcessTree: true);
+                await sample.WaitForExitAsync();
+            }
+
+            if (File.Exists($"/run/netns/{ns}"))
+            {
+                await ProcessRunner.RunAsync("ip", ["netns", "del", ns], timeout: Limit);
+            }
+        }
+
+        Assert.True(sample.ExitCode == 0, Log());
+        Assert.Contains($"Removed namespace {ns}", Log(), StringComparison.Ordinal);
+        Assert.False(File.Exists(socket), Log());
+    }
+
     private static string Describe(VirtualSwitch sw) => string.Join(
         '\n',
         sw.Ports.Select(p =>
