@@ -32,7 +32,7 @@ var stats = new Option<double?>("--stats-interval")
     Description = "Seconds between statistics refreshes (0: none).",
 };
 var root = new RootCommand(
-    "ReNESENS virtual switch: an L2 learning switch over TAP ports (vnet_hdr, TSO). Without arguments it puts one port " +
+    "ReNESENS virtual switch: an L2 learning switch over TAP ports (vnet_hdr, TSO) and vhost-user ports. Without arguments it puts one port " +
     "in each of two new network namespaces (rn-vsw-a 10.77.0.1/24, rn-vsw-b 10.77.0.2/24), pings across it, shows live " +
     "statistics and removes the namespaces on exit. Configuration keys may also be given as --Switch:Forwarding:Workers=2.")
 {

@@ -55,6 +55,7 @@ var seeds = new Dictionary<string, Func<IEnumerable<(string Name, byte[] Data)>>
     ["vhostmsg"] = VirtioSeeds.Messages,
     ["vringchain"] = VirtioSeeds.Chains,
     ["nvmetcp"] = NvmeTcpSeeds.Create,
+    ["vhostsettings"] = VhostUserSettingsSeeds.Create,
 };
 
 if (args.Length == 3 && args[0] == "seed" && seeds.TryGetValue(args[1], out var createSeeds))

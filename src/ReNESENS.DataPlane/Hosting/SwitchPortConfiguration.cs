@@ -12,7 +12,7 @@ public sealed class SwitchPortConfiguration
     /// <summary>The port's name; a TAP port uses it as interface name unless <c>Settings["interface"]</c> says otherwise.</summary>
     public string Name { get; set; } = string.Empty;
 
-    /// <summary>The port type: <c>tap</c> here; other factories add theirs (for example <c>vhost-user</c>).</summary>
+    /// <summary>The port type: <c>tap</c> (the default) or <c>vhost-user</c> as registered by <see cref="VirtualSwitchServiceCollectionExtensions.AddVirtualSwitch"/>; other factories add theirs.</summary>
     public string Type { get; set; } = TapSwitchPortFactory.TypeName;
 
     /// <summary>VLAN settings of the port.</summary>

@@ -10,7 +10,7 @@ public static class VirtualSwitchServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the switch as a hosted service (<see cref="VirtualSwitchService"/>, also resolvable itself), its options and
-    /// the <c>tap</c> port type. Metrics go to the meter <see cref="SwitchMetrics.MeterName"/>.
+    /// the <c>tap</c> and <c>vhost-user</c> port types. Metrics go to the meter <see cref="SwitchMetrics.MeterName"/>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Fills the options (bind configuration here).</param>
@@ -21,6 +21,7 @@ public static class VirtualSwitchServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<VirtualSwitchHostOptions>().Configure(configure);
         services.AddSwitchPortFactory<TapSwitchPortFactory>();
+        services.AddSwitchPortFactory<VhostUserSwitchPortFactory>();
         services.TryAddSingleton<VirtualSwitchService>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<VirtualSwitchService>());
         return services;

@@ -16,4 +16,7 @@ internal static partial class SwitchLog
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Port {Port} failed on forwarding thread {Worker}; that thread no longer uses it")]
     internal static partial void PortFailed(ILogger logger, Exception exception, string port, int worker);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Forwarding thread {Worker} busy-polls in event mode: port {Port} has no receive descriptor to wait on (not an IWaitablePort)")]
+    internal static partial void BusyPollsInEventMode(ILogger logger, int worker, string port);
 }

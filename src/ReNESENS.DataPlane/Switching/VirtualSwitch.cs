@@ -120,6 +120,16 @@ public sealed class VirtualSwitch : IDisposable
         }
 
         SwitchLog.Started(_logger, workers.Length, _ports.Count, _options.Mode, _options.BurstSize);
+        if (_options.Mode == ForwardingMode.Event)
+        {
+            foreach (Worker worker in workers)
+            {
+                if (!worker.CanWait && _ports.Find(p => p.Queues[worker.Index] is not IWaitablePort) is { } spinning)
+                {
+                    SwitchLog.BusyPollsInEventMode(_logger, worker.Index, spinning.Name);
+                }
+            }
+        }
     }
 
     /// <summary>Stops the forwarding threads and waits for them.</summary>

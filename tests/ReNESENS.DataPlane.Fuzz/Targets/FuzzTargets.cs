@@ -20,5 +20,6 @@ public static class FuzzTargets
         ["vhostmsg"] = VhostUserMessageTarget.Run,
         ["vringchain"] = VirtqueueChainTarget.Run,
         ["nvmetcp"] = NvmeTcpFuzzTarget.Run,
+        ["vhostsettings"] = VhostUserSettingsTarget.Run,
     };
 }

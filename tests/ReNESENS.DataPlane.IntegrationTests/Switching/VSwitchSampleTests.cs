@@ -85,7 +85,7 @@ public class VSwitchSampleTests
         }
     }
 
-    private static async Task<string> EnsureBuiltAsync()
+    internal static async Task<string> EnsureBuiltAsync()
     {
         string project = Path.Combine(RepositoryPaths.Root, "samples", "ReNESENS.VSwitch");
         string dll = Path.Combine(project, "bin", "Release", "net10.0", "ReNESENS.VSwitch.dll");

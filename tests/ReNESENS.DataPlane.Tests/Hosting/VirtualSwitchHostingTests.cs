@@ -96,13 +96,33 @@ public sealed class VirtualSwitchHostingTests
         {
             o.Forwarding.SegmentBufferCount = 8;
             o.Ports.Add(new SwitchPortConfiguration { Name = "one", Type = "fake" });
-            o.Ports.Add(new SwitchPortConfiguration { Name = "two", Type = "vhost-user" });
+            o.Ports.Add(new SwitchPortConfiguration { Name = "two", Type = "vxlan" });
         });
         services.AddSwitchPortFactory<FakeFactory>();
         await using ServiceProvider provider = services.BuildServiceProvider();
         var service = provider.GetRequiredService<VirtualSwitchService>();
         InvalidOperationException e = await Assert.ThrowsAsync<InvalidOperationException>(() => service.StartAsync(CancellationToken.None));
-        Assert.Contains("vhost-user", e.Message, StringComparison.Ordinal);
+        Assert.Contains("vxlan", e.Message, StringComparison.Ordinal);
+        Assert.Contains("vhost-user", e.Message, StringComparison.Ordinal); // registered by default, listed as known
+        Assert.True(FakeFactory.LastOpened!.Disposed);
+    }
+
+    [Fact]
+    public async Task AVhostUserPortWithoutSocketFailsTheStartClearlyAndClosesWhatWasOpened()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddVirtualSwitch(o =>
+        {
+            o.Forwarding.SegmentBufferCount = 8;
+            o.Ports.Add(new SwitchPortConfiguration { Name = "one", Type = "fake" });
+            o.Ports.Add(new SwitchPortConfiguration { Name = "vm1", Type = "Vhost-User" });
+        });
+        services.AddSwitchPortFactory<FakeFactory>();
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var service = provider.GetRequiredService<VirtualSwitchService>();
+        ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => service.StartAsync(CancellationToken.None));
+        Assert.Contains("vhost-user port 'vm1': needs Settings:socket", e.Message, StringComparison.Ordinal);
         Assert.True(FakeFactory.LastOpened!.Disposed);
     }
 

@@ -211,6 +211,33 @@ public sealed class VirtualSwitchTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => sw.AddPort("x", [a, a], new SwitchPortOptions { AccessVlan = 4095 }));
     }
 
+    [Fact]
+    public void EventModeForwardsBetweenPortsThatCannotBeWaitedOnByPolling()
+    {
+        // FakePort, like a vhost-user queue pair, is no IWaitablePort: the forwarding thread must busy-poll it.
+        using var sw = new VirtualSwitch(new VirtualSwitchOptions { Mode = ForwardingMode.Event, SegmentBufferCount = 8 });
+        var a = new FakePort("a", _pool);
+        var b = new FakePort("b", _pool);
+        sw.AddPort(a, null);
+        sw.AddPort(b, null);
+        const int count = 40;
+        for (int i = 0; i < count; i++)
+        {
+            a.Inject(Frames.Build(Frames.Broadcast, Frames.Mac(1)));
+        }
+
+        sw.Start();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (sw.Ports[1].GetStatistics().TransmittedPackets < count && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            Thread.Sleep(10);
+        }
+
+        sw.Stop();
+        Assert.Equal(count, b.Sent.Count);
+        Assert.Equal(count, sw.Ports[0].GetStatistics().ReceivedPackets);
+    }
+
     private VirtualSwitch NewSwitch(out FakePort a, out FakePort b, out FakePort c, TimeSpan? aging = null)
     {
         var sw = new VirtualSwitch(new VirtualSwitchOptions { AgingTime = aging ?? TimeSpan.FromSeconds(300), SegmentBufferCount = 8 }, clock: () => _now);
