@@ -3,6 +3,8 @@ using ReNESENS.DataPlane.Memory;
 
 namespace ReNESENS.DataPlane.Tests.Interop;
 
+// Some tests count this process's open descriptors: no other test may open or close one meanwhile.
+[Collection("fd-count")]
 public class UnixSocketFdsTests
 {
     [Fact]
