@@ -3,7 +3,6 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ReNESENS.DataPlane.Kernels;
-using ReNESENS.DataPlane.Memory;
 using ReNESENS.DataPlane.Offload;
 
 namespace ReNESENS.DataPlane.Benchmarks.Offload;
@@ -18,21 +17,8 @@ namespace ReNESENS.DataPlane.Benchmarks.Offload;
 /// </summary>
 [Config(typeof(DevicePathConfig))]
 [MemoryDiagnoser]
-public class DevicePathBenchmarks
+public class DevicePathBenchmarks : EngineBatchBenchmark
 {
-    private const int Ops = 256;
-    private const int Batch = 32;
-    private const int Size = 4096;
-
-    private IOffloadEngine _engine = null!;
-    private IOffloadQueuePair _qp = null!;
-    private DmaRegion _region = null!;
-    private OffloadOp[] _ops = null!;
-    private OffloadCompletion[] _done = null!;
-    private long _cpu;
-    private long _active;
-    private long _count;
-
     /// <summary>The operation.</summary>
     [Params("crc32c", "lz4", "xts", "write-chain")]
     public string Op { get; set; } = "crc32c";
@@ -51,81 +37,20 @@ public class DevicePathBenchmarks
             options.DeviceConfig = Engine == "emulated-1" ? "workers=1" : "workers=2";
         }
 
-        _engine = OffloadEngines.Open(options).Engine;
-        _qp = _engine.CreateQueuePair(Ops);
-        _region = DmaRegion.Create(8 << 20, PageKind.Small);
-        Span<byte> all = _region.GetSpan(0, 8 << 20);
-        var random = new Random(1);
-        for (int i = 0; i < all.Length; i += 64)
+        Setup(OffloadEngines.Open(options).Engine, (i, src, dst, md, key, format) => Op switch
         {
-            // Half random, half runs: LZ4 compresses it about 2:1.
-            Span<byte> line = all.Slice(i, 64);
-            if ((i / 64) % 2 == 0)
-            {
-                random.NextBytes(line);
-            }
-            else
-            {
-                line.Fill((byte)(i >> 6));
-            }
-        }
-
-        byte[] key = new byte[64];
-        random.NextBytes(key);
-        OffloadKey k = _engine.LoadKey(OffloadKeyKind.AesXts256, key);
-        var format = new ProtectionInformationFormat(512, 8, ProtectionInformationGuard.Crc16, ProtectionInformationType.Type1);
-        _ops = new OffloadOp[Ops];
-        _done = new OffloadCompletion[Batch];
-        for (int i = 0; i < Ops; i++)
-        {
-            var src = new DmaSlice(_region, (long)i * Size, Size);
-            var dst = new DmaSlice(_region, (2L << 20) + ((long)i * (Size + 64)), Size + 64);
-            var md = new DmaSlice(_region, (6L << 20) + (i * 64L), 64);
-            _ops[i] = Op switch
-            {
-                "crc32c" => OffloadOp.Crc(OffloadOpKind.Crc32C, src, (ulong)i),
-                "lz4" => OffloadOp.Lz4(OffloadOpKind.Lz4Compress, src, dst, (ulong)i),
-                "xts" => OffloadOp.Xts(OffloadOpKind.XtsEncrypt, k, src, dst.Slice(0, Size), (ulong)i * 8, 512, (ulong)i),
-                _ => OffloadOp.Write(OffloadChainSteps.All, k, src, md, dst, (ulong)i * 8, format, new ProtectionInformationTags(0, 0, 0x1234), (ulong)i),
-            };
-        }
+            "crc32c" => OffloadOp.Crc(OffloadOpKind.Crc32C, src, (ulong)i),
+            "lz4" => OffloadOp.Lz4(OffloadOpKind.Lz4Compress, src, dst, (ulong)i),
+            "xts" => OffloadOp.Xts(OffloadOpKind.XtsEncrypt, key, src, dst.Slice(0, Size), (ulong)i * 8, 512, (ulong)i),
+            _ => OffloadOp.Write(OffloadChainSteps.All, key, src, md, dst, (ulong)i * 8, format, new ProtectionInformationTags(0, 0, 0x1234), (ulong)i),
+        });
     }
 
     [Benchmark(OperationsPerInvoke = Ops)]
-    public void Run()
-    {
-        long cpu = HostCpu.ThreadNanoseconds();
-        int submitted = 0;
-        int completed = 0;
-        long active = 0;
-        while (completed < Ops)
-        {
-            long t0 = HostCpu.ThreadNanoseconds();
-            int s = submitted < Ops ? _qp.Submit(_ops.AsSpan(submitted, Math.Min(Batch, Ops - submitted))) : 0;
-            long t1 = HostCpu.ThreadNanoseconds();
-            int n = _qp.Poll(_done);
-            active += (s > 0 ? Math.Max(0, t1 - t0 - HostCpu.Overhead) : 0) + (n > 0 ? HostCpu.Since(t1) : 0);
-            submitted += s;
-            completed += n;
-            if (s + n == 0)
-            {
-                Thread.SpinWait(20);
-            }
-        }
-
-        _cpu += HostCpu.ThreadNanoseconds() - cpu;
-        _active += active;
-        _count += Ops;
-    }
+    public void Run() => RunBatches(checkSuccess: false, static () => Thread.SpinWait(20));
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        Console.WriteLine($"HOSTCPU op={Op} engine={Engine} thread-cpu-ns/op={(double)_cpu / _count:F0} active-cpu-ns/op={(double)_active / _count:F0} ops={_count}");
-        _qp.Dispose();
-        _engine.Dispose();
-        _region.Dispose();
-    }
+    public void Cleanup() => Cleanup($"op={Op} engine={Engine}");
 }
 
 /// <summary>

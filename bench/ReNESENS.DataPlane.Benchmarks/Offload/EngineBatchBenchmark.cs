@@ -1,0 +1,117 @@
+using ReNESENS.DataPlane.Kernels;
+using ReNESENS.DataPlane.Memory;
+using ReNESENS.DataPlane.Offload;
+
+namespace ReNESENS.DataPlane.Benchmarks.Offload;
+
+/// <summary>
+/// What the engine-level benchmarks share: 256 ops of 4 KiB over one queue pair, submitted in batches of 32, on
+/// data LZ4 compresses about 2:1, and the submitting thread's CPU bookkeeping (thread-cpu: everything, waits
+/// included; active-cpu: inside the Submit and Poll calls that moved work), printed as a "HOSTCPU" line.
+/// </summary>
+public abstract class EngineBatchBenchmark
+{
+    /// <summary>Operations per benchmark invocation.</summary>
+    protected const int Ops = 256;
+
+    /// <summary>Operations per Submit.</summary>
+    protected const int Batch = 32;
+
+    /// <summary>Bytes of data per operation.</summary>
+    protected const int Size = 4096;
+
+    private IOffloadEngine _engine = null!;
+    private IOffloadQueuePair _qp = null!;
+    private DmaRegion _region = null!;
+    private OffloadOp[] _ops = null!;
+    private OffloadCompletion[] _done = null!;
+    private long _cpu;
+    private long _active;
+    private long _count;
+
+    /// <summary>Takes the engine, fills the region and builds one op per slot with <paramref name="build"/>.</summary>
+    /// <param name="engine">The engine under test; disposed by <see cref="Cleanup"/>.</param>
+    /// <param name="build">Op number, its source, destination and metadata slices, the XTS key and the PI format to the op.</param>
+    protected void Setup(IOffloadEngine engine, Func<int, DmaSlice, DmaSlice, DmaSlice, OffloadKey, ProtectionInformationFormat, OffloadOp> build)
+    {
+        _engine = engine;
+        _qp = engine.CreateQueuePair(Ops);
+        _region = DmaRegion.Create(8 << 20, PageKind.Small);
+        Span<byte> all = _region.GetSpan(0, 8 << 20);
+        var random = new Random(1);
+        for (int i = 0; i < all.Length; i += 64)
+        {
+            // Half random, half runs: LZ4 compresses it about 2:1.
+            Span<byte> line = all.Slice(i, 64);
+            if ((i / 64) % 2 == 0)
+            {
+                random.NextBytes(line);
+            }
+            else
+            {
+                line.Fill((byte)(i >> 6));
+            }
+        }
+
+        byte[] key = new byte[64];
+        random.NextBytes(key);
+        OffloadKey k = engine.LoadKey(OffloadKeyKind.AesXts256, key);
+        var format = new ProtectionInformationFormat(512, 8, ProtectionInformationGuard.Crc16, ProtectionInformationType.Type1);
+        _ops = new OffloadOp[Ops];
+        _done = new OffloadCompletion[Batch];
+        for (int i = 0; i < Ops; i++)
+        {
+            var src = new DmaSlice(_region, (long)i * Size, Size);
+            var dst = new DmaSlice(_region, (2L << 20) + ((long)i * (Size + 64)), Size + 64);
+            var md = new DmaSlice(_region, (6L << 20) + (i * 64L), 64);
+            _ops[i] = build(i, src, dst, md, k, format);
+        }
+    }
+
+    /// <summary>Submits every op in batches and polls until all are complete, counting the submitting thread's CPU.</summary>
+    /// <param name="checkSuccess">Throw on the first completion that is not a success.</param>
+    /// <param name="idle">What the submitter does when a Submit and a Poll both moved nothing.</param>
+    protected void RunBatches(bool checkSuccess, Action idle)
+    {
+        long cpu = HostCpu.ThreadNanoseconds();
+        int submitted = 0;
+        int completed = 0;
+        long active = 0;
+        while (completed < Ops)
+        {
+            long t0 = HostCpu.ThreadNanoseconds();
+            int s = submitted < Ops ? _qp.Submit(_ops.AsSpan(submitted, Math.Min(Batch, Ops - submitted))) : 0;
+            long t1 = HostCpu.ThreadNanoseconds();
+            int n = _qp.Poll(_done);
+            active += (s > 0 ? Math.Max(0, t1 - t0 - HostCpu.Overhead) : 0) + (n > 0 ? HostCpu.Since(t1) : 0);
+            submitted += s;
+            completed += n;
+            for (int i = 0; checkSuccess && i < n; i++)
+            {
+                if (!_done[i].IsSuccess)
+                {
+                    throw new InvalidOperationException($"op {_done[i].UserData}: {_done[i].Status}");
+                }
+            }
+
+            if (s + n == 0)
+            {
+                idle();
+            }
+        }
+
+        _cpu += HostCpu.ThreadNanoseconds() - cpu;
+        _active += active;
+        _count += Ops;
+    }
+
+    /// <summary>Prints the HOSTCPU line and releases the queue pair, the engine and the region.</summary>
+    /// <param name="label">What the line names (op and engine).</param>
+    protected void Cleanup(string label)
+    {
+        Console.WriteLine($"HOSTCPU {label} thread-cpu-ns/op={(double)_cpu / _count:F0} active-cpu-ns/op={(double)_active / _count:F0} ops={_count}");
+        _qp.Dispose();
+        _engine.Dispose();
+        _region.Dispose();
+    }
+}
