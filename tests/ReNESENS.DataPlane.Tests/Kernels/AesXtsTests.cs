@@ -258,15 +258,17 @@ public class AesXtsTests
         byte[] stolen = new byte[4 * 4097];
         xts.Encrypt(buffer, buffer, 0, 4096);
         xts.Encrypt(stolen, stolen, 0, 4097);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++)
+        long allocated = SteadyStateAllocation.Measure(() =>
         {
-            xts.Encrypt(buffer, buffer, (ulong)i, 4096);
-            xts.Decrypt(buffer, buffer, (ulong)i, 512);
-            xts.Encrypt(stolen, stolen, (ulong)i, 4097);
-        }
+            for (int i = 0; i < 200; i++)
+            {
+                xts.Encrypt(buffer, buffer, (ulong)i, 4096);
+                xts.Decrypt(buffer, buffer, (ulong)i, 512);
+                xts.Encrypt(stolen, stolen, (ulong)i, 4097);
+            }
+        });
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, allocated);
     }
 
     internal static CipherImplementation Parse(string path) => Enum.Parse<CipherImplementation>(path);

@@ -262,15 +262,9 @@ public sealed class Lz4FrameTests
         byte[] linked = new byte[Lz4Frame.MaxCompressedLength(data.Length, linkedOptions)];
         byte[] output = new byte[data.Length];
 
-        // Steady state: a round of calls that allocates nothing. Several rounds are allowed to get
-        // there: once, in a full test run on a loaded machine, one round counted 6384 bytes that
-        // no call of ours allocates (most likely the runtime replacing tiered code on this thread);
-        // a per-call allocation shows in every round and still fails.
         bool ok = true;
-        long allocated = -1;
-        for (int round = 0; round < 10 && allocated != 0; round++)
+        long allocated = SteadyStateAllocation.Measure(() =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 5; i++)
             {
                 int written = Lz4Frame.Compress(data, frame, options);
@@ -278,9 +272,7 @@ public sealed class Lz4FrameTests
                 ok &= Lz4Frame.TryDecompress(frame.AsSpan(0, written), output, out _) == Lz4FrameStatus.Ok;
                 ok &= Lz4Frame.TryDecompress(linked.AsSpan(0, linkedWritten), output, out _) == Lz4FrameStatus.Ok;
             }
-
-            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
+        });
 
         Assert.True(ok);
         Assert.Equal(0, allocated);
