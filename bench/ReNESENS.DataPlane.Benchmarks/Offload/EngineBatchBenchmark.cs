@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using ReNESENS.DataPlane.Kernels;
 using ReNESENS.DataPlane.Memory;
 using ReNESENS.DataPlane.Offload;
@@ -6,8 +8,12 @@ namespace ReNESENS.DataPlane.Benchmarks.Offload;
 
 /// <summary>
 /// What the engine-level benchmarks share: 256 ops of 4 KiB over one queue pair, submitted in batches of 32, on
-/// data LZ4 compresses about 2:1, and the submitting thread's CPU bookkeeping (thread-cpu: everything, waits
-/// included; active-cpu: inside the Submit and Poll calls that moved work), printed as a "HOSTCPU" line.
+/// data LZ4 compresses about 2:1, and the submitting thread's bookkeeping, printed as a "HOSTCPU" line:
+/// thread-cpu = its CPU time per op over the whole invocation (clock read once around the 256 ops; waiting on
+/// empty polls and the wall-clock reads included); in-call = wall time per op inside the Submit and Poll calls
+/// that moved work (<see cref="Stopwatch.GetTimestamp"/> around each call, less its calibrated cost: what the
+/// engine costs the submitting core, which preemption can only inflate); empty polls per op. Medians over the
+/// recent half of the invocations; cycles at the TSC's nominal rate.
 /// </summary>
 public abstract class EngineBatchBenchmark
 {
@@ -25,9 +31,7 @@ public abstract class EngineBatchBenchmark
     private DmaRegion _region = null!;
     private OffloadOp[] _ops = null!;
     private OffloadCompletion[] _done = null!;
-    private long _cpu;
-    private long _active;
-    private long _count;
+    private readonly InvocationSamples _samples = new();
 
     /// <summary>Takes the engine, fills the region and builds one op per slot with <paramref name="build"/>.</summary>
     /// <param name="engine">The engine under test; disposed by <see cref="Cleanup"/>.</param>
@@ -76,14 +80,32 @@ public abstract class EngineBatchBenchmark
         long cpu = HostCpu.ThreadNanoseconds();
         int submitted = 0;
         int completed = 0;
-        long active = 0;
+        long inCall = 0;
+        long calls = 0;
+        long empty = 0;
         while (completed < Ops)
         {
-            long t0 = HostCpu.ThreadNanoseconds();
+            long t0 = Stopwatch.GetTimestamp();
             int s = submitted < Ops ? _qp.Submit(_ops.AsSpan(submitted, Math.Min(Batch, Ops - submitted))) : 0;
-            long t1 = HostCpu.ThreadNanoseconds();
+            long t1 = Stopwatch.GetTimestamp();
             int n = _qp.Poll(_done);
-            active += (s > 0 ? Math.Max(0, t1 - t0 - HostCpu.Overhead) : 0) + (n > 0 ? HostCpu.Since(t1) : 0);
+            long t2 = Stopwatch.GetTimestamp();
+            if (s > 0)
+            {
+                inCall += t1 - t0;
+                calls++;
+            }
+
+            if (n > 0)
+            {
+                inCall += t2 - t1;
+                calls++;
+            }
+            else
+            {
+                empty++;
+            }
+
             submitted += s;
             completed += n;
             for (int i = 0; checkSuccess && i < n; i++)
@@ -100,16 +122,18 @@ public abstract class EngineBatchBenchmark
             }
         }
 
-        _cpu += HostCpu.ThreadNanoseconds() - cpu;
-        _active += active;
-        _count += Ops;
+        _samples.Add(HostCpu.ThreadNanoseconds() - cpu, inCall - (long)(calls * HostCpu.TimestampPairNs * Stopwatch.Frequency / 1e9), empty);
     }
 
     /// <summary>Prints the HOSTCPU line and releases the queue pair, the engine and the region.</summary>
     /// <param name="label">What the line names (op and engine).</param>
     protected void Cleanup(string label)
     {
-        Console.WriteLine($"HOSTCPU {label} thread-cpu-ns/op={(double)_cpu / _count:F0} active-cpu-ns/op={(double)_active / _count:F0} ops={_count}");
+        double cpu = _samples.Median((c, _, _) => (double)c / Ops);
+        double inCall = _samples.Median((_, t, _) => HostCpu.Ns(t) / Ops);
+        double empty = _samples.Median((_, _, e) => (double)e / Ops);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"HOSTCPU {label} thread-cpu-ns/op={cpu:F0} in-call-ns/op={inCall:F0} in-call-cycles/op={HostCpu.Cycles(inCall):F0} empty-polls/op={empty:F1} invocations={_samples.Count}"));
         _qp.Dispose();
         _engine.Dispose();
         _region.Dispose();
