@@ -33,8 +33,8 @@ internal static class NullDeviceRuntime
             if (qp == NULL || (qp->cookies = calloc(depth, sizeof *qp->cookies)) == NULL) { free(qp); return -ENOMEM; }
             qp->depth = depth; *out = qp; return 0; }
         int32_t rn_dpu_qp_destroy(rn_dpu_qp *qp) { free(qp->cookies); free(qp); return 0; }
-        int32_t rn_dpu_key_load(rn_dpu_device *d, const uint8_t *key, uint32_t len, uint32_t *handle) {
-            (void)d; (void)key; (void)len; *handle = 1; return 0; }
+        int32_t rn_dpu_key_load(rn_dpu_device *d, uint32_t type, const uint8_t *key, uint32_t len, uint32_t *handle) {
+            (void)d; (void)type; (void)key; (void)len; *handle = 1; return 0; }
         int32_t rn_dpu_key_destroy(rn_dpu_device *d, uint32_t handle) { (void)d; (void)handle; return 0; }
         int32_t rn_dpu_submit(rn_dpu_qp *qp, const rn_dpu_desc *descs, uint32_t count) {
             uint32_t n = qp->depth - qp->count < count ? qp->depth - qp->count : count;

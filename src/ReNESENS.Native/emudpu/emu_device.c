@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define EMU_XTS_KEY_LEN 64u
+#define EMU_GCM_KEY_LEN 32u
 
 uint32_t rn_dpu_abi_version(void)
 {
@@ -25,6 +26,8 @@ static void worker_free(emu_worker *w)
     free(w->scratch[1]);
     EVP_CIPHER_CTX_free(w->xts[0]);
     EVP_CIPHER_CTX_free(w->xts[1]);
+    EVP_CIPHER_CTX_free(w->gcm[0]);
+    EVP_CIPHER_CTX_free(w->gcm[1]);
 }
 
 static void stop_workers(rn_dpu_device *d, uint32_t started)
@@ -72,7 +75,10 @@ int32_t rn_dpu_open(const char *config, rn_dpu_device **out_device)
         w->scratch[1] = malloc(EMU_SCRATCH_SIZE);
         w->xts[0] = EVP_CIPHER_CTX_new();
         w->xts[1] = EVP_CIPHER_CTX_new();
-        if (w->scratch[0] == NULL || w->scratch[1] == NULL || w->xts[0] == NULL || w->xts[1] == NULL)
+        w->gcm[0] = EVP_CIPHER_CTX_new();
+        w->gcm[1] = EVP_CIPHER_CTX_new();
+        if (w->scratch[0] == NULL || w->scratch[1] == NULL || w->xts[0] == NULL || w->xts[1] == NULL
+            || w->gcm[0] == NULL || w->gcm[1] == NULL)
             rc = -ENOMEM;
     }
     uint32_t started = 0;
@@ -108,13 +114,17 @@ int32_t rn_dpu_query(rn_dpu_device *d, rn_dpu_device_info *info)
     return 0;
 }
 
-int32_t rn_dpu_key_load(rn_dpu_device *d, const uint8_t *key, uint32_t key_len, uint32_t *out_handle)
+int32_t rn_dpu_key_load(rn_dpu_device *d, uint32_t key_type, const uint8_t *key, uint32_t key_len, uint32_t *out_handle)
 {
-    if (d == NULL || key == NULL || out_handle == NULL || key_len != EMU_XTS_KEY_LEN)
+    if (d == NULL || key == NULL || out_handle == NULL)
         return -EINVAL;
-    /* SP 800-38E: the data key and the tweak key must differ (OpenSSL refuses them too). */
-    if (CRYPTO_memcmp(key, key + EMU_XTS_KEY_LEN / 2, EMU_XTS_KEY_LEN / 2) == 0)
+    if (key_type == RN_DPU_KEY_AES256_XTS) {
+        /* SP 800-38E: the data key and the tweak key must differ (OpenSSL refuses them too). */
+        if (key_len != EMU_XTS_KEY_LEN || CRYPTO_memcmp(key, key + EMU_XTS_KEY_LEN / 2, EMU_XTS_KEY_LEN / 2) == 0)
+            return -EINVAL;
+    } else if (key_type != RN_DPU_KEY_AES256_GCM || key_len != EMU_GCM_KEY_LEN) {
         return -EINVAL;
+    }
     int32_t rc = -ENOSPC;
     pthread_mutex_lock(&d->control);
     for (uint32_t i = 0; i < EMU_MAX_KEYS; i++) {
@@ -122,7 +132,9 @@ int32_t rn_dpu_key_load(rn_dpu_device *d, const uint8_t *key, uint32_t key_len, 
             d->key_generation = (d->key_generation + 1) & 0xFFFFFF;
             if (d->key_generation == 0)
                 d->key_generation = 1;
-            memcpy(d->keys[i], key, EMU_XTS_KEY_LEN);
+            memset(d->keys[i], 0, EMU_MAX_KEY_LEN);
+            memcpy(d->keys[i], key, key_len);
+            d->key_types[i] = key_type;
             d->key_handles[i] = (d->key_generation << 8) | i;
             *out_handle = d->key_handles[i];
             rc = 0;
@@ -149,12 +161,12 @@ int32_t rn_dpu_key_destroy(rn_dpu_device *d, uint32_t handle)
     return rc;
 }
 
-bool emu_key_lookup(rn_dpu_device *d, uint32_t handle, emu_key *out)
+bool emu_key_lookup(rn_dpu_device *d, uint32_t handle, uint32_t type, emu_key *out)
 {
     uint32_t slot = handle & 0xFF;
     bool found = false;
     pthread_mutex_lock(&d->control);
-    if (handle != 0 && d->key_handles[slot] == handle) {
+    if (handle != 0 && d->key_handles[slot] == handle && d->key_types[slot] == type) {
         memcpy(out->bytes, d->keys[slot], EMU_MAX_KEY_LEN);
         out->handle = handle;
         found = true;

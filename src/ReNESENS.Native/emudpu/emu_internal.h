@@ -117,6 +117,8 @@ typedef struct emu_worker {
     uint8_t *scratch[2];
     EVP_CIPHER_CTX *xts[2];   /* [0] decrypt, [1] encrypt */
     uint32_t xts_handle[2];   /* key handle keyed into xts[i], 0 = none */
+    EVP_CIPHER_CTX *gcm[2];   /* [0] decrypt, [1] encrypt */
+    uint32_t gcm_handle[2];
 } emu_worker;
 
 void *emu_worker_main(void *arg);
@@ -151,6 +153,7 @@ struct rn_dpu_device {
     pthread_mutex_t control;
     uint8_t keys[EMU_MAX_KEYS][EMU_MAX_KEY_LEN];
     uint32_t key_handles[EMU_MAX_KEYS]; /* 0 = free; else (generation << 8) | slot */
+    uint32_t key_types[EMU_MAX_KEYS];   /* rn_dpu_key_type */
     uint32_t key_generation;
 };
 
@@ -160,8 +163,8 @@ typedef struct emu_key {
     uint32_t handle;
 } emu_key;
 
-/* Copies the key named by `handle` under the control lock; false when there is none. */
-bool emu_key_lookup(struct rn_dpu_device *device, uint32_t handle, emu_key *out);
+/* Copies the key named by `handle` under the control lock; false when there is none of `type`. */
+bool emu_key_lookup(struct rn_dpu_device *device, uint32_t handle, uint32_t type, emu_key *out);
 
 /* ---- kernels (emu_kernels.c) --------------------------------------------------------------- */
 
