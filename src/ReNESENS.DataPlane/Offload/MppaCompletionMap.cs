@@ -13,7 +13,7 @@ namespace ReNESENS.DataPlane.Offload;
 internal static class MppaCompletionMap
 {
     /// <summary>Maps <paramref name="c"/> for <paramref name="op"/>; false when it is a device failure (or an answer the host cannot accept).</summary>
-    internal static bool TryMap(in OffloadOp op, in DpuCompletion c, out OffloadCompletion done)
+    internal static bool TryMap(in MppaSlotOp op, in DpuCompletion c, out OffloadCompletion done)
     {
         OffloadOpKind kind = op.Kind;
         done = default;
@@ -38,7 +38,7 @@ internal static class MppaCompletionMap
         }
     }
 
-    private static bool TryMapSuccess(in OffloadOp op, in DpuCompletion c, out OffloadCompletion done)
+    private static bool TryMapSuccess(in MppaSlotOp op, in DpuCompletion c, out OffloadCompletion done)
     {
         OffloadOpKind kind = op.Kind;
         int bytes;
@@ -64,7 +64,7 @@ internal static class MppaCompletionMap
             case OffloadOpKind.Lz4Compress:
             case OffloadOpKind.Lz4Decompress:
                 bytes = (int)c.Bytes;
-                if (c.Bytes > (uint)op.Destination.Length)
+                if (c.Bytes > (uint)op.DestinationLength)
                 {
                     done = default;
                     return false;
@@ -75,7 +75,7 @@ internal static class MppaCompletionMap
             case OffloadOpKind.XtsDecrypt:
             case OffloadOpKind.GcmSeal:
             case OffloadOpKind.GcmOpen:
-                bytes = op.Source.Length;
+                bytes = op.SourceLength;
                 if (c.Bytes != (uint)bytes)
                 {
                     done = default;
@@ -87,7 +87,7 @@ internal static class MppaCompletionMap
                 // The stored payload (zero-padded to XTS's 16-byte floor) and the LZ4 block at its start.
                 bytes = (int)c.Bytes;
                 value = c.Result;
-                if (c.Bytes > (uint)op.Destination.Length || c.Bytes < AesXts.MinBlockSize || value > c.Bytes || value == 0)
+                if (c.Bytes > (uint)op.DestinationLength || c.Bytes < AesXts.MinBlockSize || value > c.Bytes || value == 0)
                 {
                     done = default;
                     return false;
@@ -95,7 +95,7 @@ internal static class MppaCompletionMap
 
                 break;
             case OffloadOpKind.WriteChain:
-                bytes = op.Source.Length;
+                bytes = op.SourceLength;
                 value = (ulong)bytes;
                 if (c.Bytes != (uint)bytes)
                 {
@@ -105,7 +105,7 @@ internal static class MppaCompletionMap
 
                 break;
             case OffloadOpKind.ReadChain:
-                bytes = op.Destination.Length;
+                bytes = op.DestinationLength;
                 if (c.Bytes != (uint)bytes)
                 {
                     done = default;
@@ -122,11 +122,11 @@ internal static class MppaCompletionMap
         return true;
     }
 
-    private static bool TryMapPiError(in OffloadOp op, in DpuCompletion c, out OffloadCompletion done)
+    private static bool TryMapPiError(in MppaSlotOp op, in DpuCompletion c, out OffloadCompletion done)
     {
         done = default;
         ProtectionInformationFormat f = op.PiFormat;
-        int dataLength = op.Kind == OffloadOpKind.PiVerify ? op.Source.Length : op.Destination.Length;
+        int dataLength = op.Kind == OffloadOpKind.PiVerify ? op.SourceLength : op.DestinationLength;
         if (f.DataStride <= 0 || c.PiErrorBlock >= (uint)(dataLength / f.DataStride))
         {
             return false;

@@ -224,7 +224,7 @@ internal sealed partial class MppaQueuePair : IOffloadQueuePair
             for (int k = 0; k < count; k++)
             {
                 int slot = _batchSlots[k];
-                Enqueue(RunInSoftware(in _slots.Op(slot)));
+                Enqueue(RunInSoftware(_slots.Op(slot).ToOp(_regions[region]!)));
                 _slots.Release(slot);
             }
 
@@ -295,33 +295,33 @@ internal sealed partial class MppaQueuePair : IOffloadQueuePair
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Complete(int region, in DpuCompletion c, out OffloadCompletion done)
     {
-        if (!_slots.TryAccept(region, c.Cookie, out int slot))
+        MppaCompletionOutcome outcome = _slots.Accept(region, in c, out int slot, out done);
+        if (outcome == MppaCompletionOutcome.Stale)
         {
             _engine.Counters.AddStale();
-            done = default;
             return false;
         }
 
-        ref readonly OffloadOp op = ref _slots.Op(slot);
-        if (MppaCompletionMap.TryMap(in op, in c, out done))
+        ref readonly MppaSlotOp op = ref _slots.Op(slot);
+        if (outcome == MppaCompletionOutcome.Mapped)
         {
             if (done.Status == OffloadStatus.Success)
             {
                 int kind = (int)op.Kind;
                 _successCount[kind]++;
-                _successBytes[kind] += op.Source.Length;
+                _successBytes[kind] += op.SourceLength;
                 _successKinds |= 1 << kind;
             }
             else
             {
-                _engine.Metrics.Record(op.Kind, done.Status, op.Source.Length);
+                _engine.Metrics.Record(op.Kind, done.Status, op.SourceLength);
             }
 
             _deviceCompleted++;
         }
         else
         {
-            done = FailOverOne(in op, in c);
+            done = FailOverOne(in op, _regions[region]!, in c);
         }
 
         _slots.Release(slot);
@@ -329,9 +329,9 @@ internal sealed partial class MppaQueuePair : IOffloadQueuePair
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private OffloadCompletion FailOverOne(in OffloadOp op, in DpuCompletion c)
+    private OffloadCompletion FailOverOne(in MppaSlotOp op, DmaRegion region, in DpuCompletion c)
     {
-        OffloadCompletion done = RunInSoftware(in op);
+        OffloadCompletion done = RunInSoftware(op.ToOp(region));
         _engine.Counters.AddFailedOver(1, MppaFailoverReason.DeviceError);
         MppaLog.FailedOver(_engine.Logger, _engine.DeviceName, 1, c.Status != 0
             ? $"device status {c.Status} for {op.Kind}"
@@ -368,7 +368,7 @@ internal sealed partial class MppaQueuePair : IOffloadQueuePair
         {
             if (_slots.RegionOf(slot) == region)
             {
-                Enqueue(RunInSoftware(in _slots.Op(slot)));
+                Enqueue(RunInSoftware(_slots.Op(slot).ToOp(_regions[region]!)));
                 _slots.Release(slot);
                 count++;
             }
@@ -412,9 +412,10 @@ internal sealed partial class MppaQueuePair : IOffloadQueuePair
         int count = 0;
         for (int slot = 0; slot < Depth; slot++)
         {
-            if (_slots.RegionOf(slot) != MppaSlots.NoRegion)
+            byte region = _slots.RegionOf(slot);
+            if (region != MppaSlots.NoRegion)
             {
-                Enqueue(RunInSoftware(in _slots.Op(slot)));
+                Enqueue(RunInSoftware(_slots.Op(slot).ToOp(_regions[region]!)));
                 _slots.Release(slot);
                 count++;
             }

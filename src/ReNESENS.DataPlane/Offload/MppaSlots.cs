@@ -1,4 +1,19 @@
+using ReNESENS.DataPlane.Interop;
+
 namespace ReNESENS.DataPlane.Offload;
+
+/// <summary>What a device completion turned out to be (<see cref="MppaSlots.Accept"/>).</summary>
+internal enum MppaCompletionOutcome
+{
+    /// <summary>It names no operation in flight (a duplicate, a late one, an invented cookie): dropped.</summary>
+    Stale,
+
+    /// <summary>The operation's completion, with numbers the operation can have.</summary>
+    Mapped,
+
+    /// <summary>The operation ended on the device with a failure, or an answer the host cannot accept.</summary>
+    DeviceFailure,
+}
 
 /// <summary>
 /// The operations one <see cref="MppaQueuePair"/> has handed to its device queue pairs, by slot. A
@@ -12,14 +27,14 @@ internal sealed class MppaSlots
     /// <summary>The region index of a slot that is not in flight.</summary>
     internal const byte NoRegion = byte.MaxValue;
 
-    private readonly OffloadOp[] _ops;
+    private readonly MppaSlotOp[] _ops;
     private readonly Slot[] _slots;
     private readonly int[] _free;
     private int _freeCount;
 
     internal MppaSlots(int capacity)
     {
-        _ops = new OffloadOp[capacity];
+        _ops = new MppaSlotOp[capacity];
         _slots = new Slot[capacity];
         _free = new int[capacity];
         for (int i = 0; i < capacity; i++)
@@ -41,7 +56,7 @@ internal sealed class MppaSlots
     internal int Take(in OffloadOp op, out ulong cookie)
     {
         int slot = _free[--_freeCount];
-        _ops[slot] = op;
+        _ops[slot] = new MppaSlotOp(op);
         cookie = ((ulong)_slots[slot].Sequence << 32) | (uint)slot;
         return slot;
     }
@@ -53,6 +68,23 @@ internal sealed class MppaSlots
         s.Region = (byte)region;
         s.SubmittedAt = now;
         InFlight++;
+    }
+
+    /// <summary>
+    /// What a device completion from <paramref name="region"/>'s queue pair means: <see cref="MppaCompletionOutcome.Stale"/>
+    /// when it names no operation in flight there; else the slot it names, and either the operation's completion
+    /// (<see cref="MppaCompletionOutcome.Mapped"/>) or a device failure (the caller redoes the operation in software).
+    /// The caller releases the slot of an outcome that is not stale.
+    /// </summary>
+    internal MppaCompletionOutcome Accept(int region, in DpuCompletion completion, out int slot, out OffloadCompletion done)
+    {
+        if (!TryAccept(region, completion.Cookie, out slot))
+        {
+            done = default;
+            return MppaCompletionOutcome.Stale;
+        }
+
+        return MppaCompletionMap.TryMap(in _ops[slot], in completion, out done) ? MppaCompletionOutcome.Mapped : MppaCompletionOutcome.DeviceFailure;
     }
 
     /// <summary>
@@ -72,7 +104,7 @@ internal sealed class MppaSlots
     }
 
     /// <summary>The operation in <paramref name="slot"/>.</summary>
-    internal ref readonly OffloadOp Op(int slot) => ref _ops[slot];
+    internal ref readonly MppaSlotOp Op(int slot) => ref _ops[slot];
 
     /// <summary>The region index <paramref name="slot"/> is in flight on, or <see cref="NoRegion"/>.</summary>
     internal byte RegionOf(int slot) => _slots[slot].Region;
@@ -80,10 +112,7 @@ internal sealed class MppaSlots
     /// <summary>When <paramref name="slot"/>'s descriptor was accepted (Stopwatch ticks).</summary>
     internal long SubmittedAt(int slot) => _slots[slot].SubmittedAt;
 
-    /// <summary>
-    /// Frees the slot; any later completion naming its old cookie is refused. The operation stays in the
-    /// array until the slot is reused (it holds no resource: the region and key are the caller's).
-    /// </summary>
+    /// <summary>Frees the slot; any later completion naming its old cookie is refused.</summary>
     internal void Release(int slot)
     {
         ref Slot s = ref _slots[slot];
