@@ -9,8 +9,8 @@
  *
  * Each queue pair is a board's doorbell and completion queue in shared memory: the host thread
  * writes descriptors into a submission ring and publishes its tail; workers claim runs of them by
- * compare-and-swap on the head, run them and publish completions into a completion ring whose
- * slots carry their own sequence number. No lock on that path: the host makes a system call only
+ * compare-and-swap on the head, copy them out (then mark each slot free for the host again), run
+ * them and publish completions into a completion ring whose slots carry their own sequence number. No lock on that path: the host makes a system call only
  * to wake a worker that went to sleep (a futex, after a flag check, like virtio's event
  * suppression). emu_queue.c states the memory-ordering pairs.
  */
@@ -98,6 +98,7 @@ struct rn_dpu_qp {
     uint32_t depth;       /* in flight at most */
     uint32_t mask;        /* ring slots - 1 (slots: the power of two >= depth) */
     rn_dpu_desc *sq;      /* submission ring */
+    _Atomic uint64_t *sq_free; /* per slot: the position the host may write into it next (a worker copied the last one out) */
     uint64_t *sq_seq;     /* device-wide number of each submitted descriptor (faults only) */
     emu_cq_slot *cq;      /* completion ring */
 };

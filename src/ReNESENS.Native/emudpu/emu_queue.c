@@ -6,6 +6,13 @@
  * Memory-ordering pairs (each named where it happens):
  *   S0 (submit: release store of sq_tail)   -> C0 (emu_worker.c claim: acquire load of sq_tail):
  *        a worker that sees the tail sees the descriptors before it.
+ *   F0 (worker: release store of sq_free[slot] after copying the slot out) -> F1 (submit: acquire
+ *        load of sq_free[slot] before writing it): the host rewrites a slot only once the worker
+ *        that claimed it has its copy. (Runs complete out of order: a later run's completions can
+ *        free host room while an earlier claimed run is not copied yet, so room alone is not enough.)
+ *   W0 (worker: acq_rel fetch-and-add reserving completion slots) chains the reservations: a worker
+ *        writes a completion slot only after the host has read what it last held (the host read
+ *        it before submitting a descriptor that some earlier reserver claimed).
  *   W1 (worker: release store of slot seq)  -> P0 (poll: acquire load of slot seq):
  *        the host that sees a slot's sequence sees its completion.
  *   E0 (worker enters: raise processing, then read active and reset_pending, all seq_cst)
@@ -19,9 +26,9 @@
  *        or the worker sees the descriptors and does not sleep.
  *
  * Ring capacity: the host accepts at most `depth` descriptors in flight (accepted, not yet
- * polled), and the rings have at least `depth` slots, so a submission slot is rewritten only
- * after its completion was polled (or a reset was reported, which waits until no worker is
- * inside), and at most `depth` completion slots are ever reserved and not yet polled.
+ * polled) and only into submission slots marked free (F0/F1; a reported reset frees the slots
+ * of what it dropped), and the rings have at least `depth` slots, so at most `depth` completion
+ * slots are ever reserved and not yet polled.
  */
 #include "emu_internal.h"
 #include "emu_sync.h"
@@ -66,8 +73,12 @@ void emu_reset_all(rn_dpu_device *d)
 static int32_t report_reset(rn_dpu_qp *qp)
 {
     emu_wait_zero(&qp->processing, &qp->idle_waiters);
-    /* No worker can enter while reset_pending is set, so these indices are still. */
-    atomic_store_explicit(&qp->sq_head, atomic_load_explicit(&qp->sq_tail, memory_order_relaxed), memory_order_relaxed);
+    /* No worker can enter while reset_pending is set, so these indices are still; the dropped
+     * descriptors were never copied out, so their slots are freed here. */
+    uint64_t tail = atomic_load_explicit(&qp->sq_tail, memory_order_relaxed);
+    for (uint64_t pos = atomic_load_explicit(&qp->sq_head, memory_order_relaxed); pos < tail; pos++)
+        atomic_store_explicit(&qp->sq_free[pos & qp->mask], pos + qp->mask + 1, memory_order_relaxed);
+    atomic_store_explicit(&qp->sq_head, tail, memory_order_relaxed);
     qp->cq_head = atomic_load_explicit(&qp->cq_reserve, memory_order_relaxed);
     qp->inflight = 0;
     atomic_store_explicit(&qp->reset_pending, 0, memory_order_release); /* R1 */
@@ -89,15 +100,19 @@ int32_t rn_dpu_qp_create(rn_dpu_device *d, int32_t fd, uint64_t size, uint32_t d
         return -errno;
     uint32_t slots = ring_slots(depth);
     rn_dpu_desc *sq = aligned_alloc(EMU_CACHE_LINE, (size_t)slots * sizeof *sq);
+    _Atomic uint64_t *sq_free = aligned_alloc(EMU_CACHE_LINE, (size_t)slots * sizeof *sq_free);
     uint64_t *sq_seq = calloc(slots, sizeof *sq_seq);
     emu_cq_slot *cq = aligned_alloc(EMU_CACHE_LINE, (size_t)slots * sizeof *cq);
-    if (sq == NULL || sq_seq == NULL || cq == NULL) {
+    if (sq == NULL || sq_free == NULL || sq_seq == NULL || cq == NULL) {
         free(sq);
+        free(sq_free);
         free(sq_seq);
         free(cq);
         munmap(base, size);
         return -ENOMEM;
     }
+    for (uint32_t i = 0; i < slots; i++)
+        atomic_init(&sq_free[i], i);
     /* Slot sequence 0 never matches: position p is complete when its slot holds p + 1. */
     memset(cq, 0, (size_t)slots * sizeof *cq);
 
@@ -114,6 +129,7 @@ int32_t rn_dpu_qp_create(rn_dpu_device *d, int32_t fd, uint64_t size, uint32_t d
         qp->depth = depth;
         qp->mask = slots - 1;
         qp->sq = sq;
+        qp->sq_free = sq_free;
         qp->sq_seq = sq_seq;
         qp->cq = cq;
         qp->cq_head = 0;
@@ -132,6 +148,7 @@ int32_t rn_dpu_qp_create(rn_dpu_device *d, int32_t fd, uint64_t size, uint32_t d
     pthread_mutex_unlock(&d->control);
     if (rc != 0) {
         free(sq);
+        free(sq_free);
         free(sq_seq);
         free(cq);
         munmap(base, size);
@@ -153,10 +170,12 @@ int32_t rn_dpu_qp_destroy(rn_dpu_qp *qp)
     emu_wait_zero(&qp->processing, &qp->idle_waiters);
     munmap(qp->base, qp->size);
     free(qp->sq);
+    free((void *)qp->sq_free);
     free(qp->sq_seq);
     free(qp->cq);
     qp->base = NULL;
     qp->sq = NULL;
+    qp->sq_free = NULL;
     qp->sq_seq = NULL;
     qp->cq = NULL;
     pthread_mutex_unlock(&d->control);
@@ -175,6 +194,14 @@ int32_t rn_dpu_submit(rn_dpu_qp *qp, const rn_dpu_desc *descs, uint32_t count)
         return 0;
     rn_dpu_device *d = qp->device;
     uint64_t tail = atomic_load_explicit(&qp->sq_tail, memory_order_relaxed); /* written by this thread only */
+    for (uint32_t i = 0; i < n; i++) {
+        if (atomic_load_explicit(&qp->sq_free[(tail + i) & qp->mask], memory_order_acquire) != tail + i) { /* F1 */
+            n = i; /* a worker has not copied this slot out yet: accept fewer, like a full queue */
+            break;
+        }
+    }
+    if (n == 0)
+        return 0;
     uint32_t at = (uint32_t)tail & qp->mask;
     uint32_t first = qp->mask + 1 - at < n ? qp->mask + 1 - at : n; /* up to the ring's end, then from its start */
     memcpy(&qp->sq[at], descs, (size_t)first * sizeof *descs);

@@ -76,7 +76,7 @@ static void post(rn_dpu_device *d, rn_dpu_qp *qp, uint64_t generation, const uin
     }
     if (kept == 0)
         return;
-    uint64_t pos = atomic_fetch_add_explicit(&qp->cq_reserve, kept, memory_order_relaxed);
+    uint64_t pos = atomic_fetch_add_explicit(&qp->cq_reserve, kept, memory_order_acq_rel); /* W0 */
     for (uint32_t i = 0; i < kept; i++, pos++) {
         emu_cq_slot *slot = &qp->cq[pos & qp->mask];
         slot->completion = done[i];
@@ -122,8 +122,10 @@ static bool run_queue(emu_worker *w, rn_dpu_qp *qp)
     rn_dpu_desc items[EMU_TAKE];
     uint64_t seqs[EMU_TAKE];
     for (uint32_t i = 0; i < n; i++) {
-        items[i] = qp->sq[(first + i) & qp->mask];
-        seqs[i] = d->faults_on ? qp->sq_seq[(first + i) & qp->mask] : 0;
+        uint64_t pos = first + i;
+        items[i] = qp->sq[pos & qp->mask];
+        seqs[i] = d->faults_on ? qp->sq_seq[pos & qp->mask] : 0;
+        atomic_store_explicit(&qp->sq_free[pos & qp->mask], pos + qp->mask + 1, memory_order_release); /* F0 */
     }
     /* The device resets itself here: this run and every descriptor accepted and not yet polled never complete. */
     bool reset = serialised && reset_fault(d, seqs, n);
