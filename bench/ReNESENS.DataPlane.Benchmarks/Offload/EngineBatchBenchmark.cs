@@ -35,8 +35,8 @@ public abstract class EngineBatchBenchmark
 
     /// <summary>Takes the engine, fills the region and builds one op per slot with <paramref name="build"/>.</summary>
     /// <param name="engine">The engine under test; disposed by <see cref="Cleanup"/>.</param>
-    /// <param name="build">Op number, its source, destination and metadata slices, the XTS key and the PI format to the op.</param>
-    protected void Setup(IOffloadEngine engine, Func<int, DmaSlice, DmaSlice, DmaSlice, OffloadKey, ProtectionInformationFormat, OffloadOp> build)
+    /// <param name="build">Op number and its buffers and keys to the op.</param>
+    protected void Setup(IOffloadEngine engine, Func<int, OpBuffers, OffloadOp> build)
     {
         _engine = engine;
         _qp = engine.CreateQueuePair(Ops);
@@ -59,7 +59,8 @@ public abstract class EngineBatchBenchmark
 
         byte[] key = new byte[64];
         random.NextBytes(key);
-        OffloadKey k = engine.LoadKey(OffloadKeyKind.AesXts256, key);
+        OffloadKey xts = engine.LoadKey(OffloadKeyKind.AesXts256, key);
+        OffloadKey gcm = engine.LoadKey(OffloadKeyKind.AesGcm256, key.AsSpan(0, 32));
         var format = new ProtectionInformationFormat(512, 8, ProtectionInformationGuard.Crc16, ProtectionInformationType.Type1);
         _ops = new OffloadOp[Ops];
         _done = new OffloadCompletion[Batch];
@@ -68,7 +69,8 @@ public abstract class EngineBatchBenchmark
             var src = new DmaSlice(_region, (long)i * Size, Size);
             var dst = new DmaSlice(_region, (2L << 20) + ((long)i * (Size + 64)), Size + 64);
             var md = new DmaSlice(_region, (6L << 20) + (i * 64L), 64);
-            _ops[i] = build(i, src, dst, md, k, format);
+            var aux = new DmaSlice(_region, (7L << 20) + (i * 64L), 28);
+            _ops[i] = build(i, new OpBuffers(src, dst, md, aux, xts, gcm, format));
         }
     }
 
@@ -124,6 +126,9 @@ public abstract class EngineBatchBenchmark
 
         _samples.Add(HostCpu.ThreadNanoseconds() - cpu, inCall - (long)(calls * HostCpu.TimestampPairNs * Stopwatch.Frequency / 1e9), empty);
     }
+
+    /// <summary>The buffers and keys of op number i: 4 KiB source, destination with 64 bytes to spare, 64 bytes of metadata, 28 bytes of GCM nonce + AAD.</summary>
+    protected readonly record struct OpBuffers(DmaSlice Source, DmaSlice Destination, DmaSlice Metadata, DmaSlice NonceAndAad, OffloadKey XtsKey, OffloadKey GcmKey, ProtectionInformationFormat Format);
 
     /// <summary>Prints the HOSTCPU line and releases the queue pair, the engine and the region.</summary>
     /// <param name="label">What the line names (op and engine).</param>
