@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using ReNESENS.DataPlane.Kernels;
 using ReNESENS.DataPlane.Memory;
 using ReNESENS.DataPlane.Offload;
@@ -6,8 +8,12 @@ namespace ReNESENS.DataPlane.Benchmarks.Offload;
 
 /// <summary>
 /// What the engine-level benchmarks share: 256 ops of 4 KiB over one queue pair, submitted in batches of 32, on
-/// data LZ4 compresses about 2:1, and the submitting thread's CPU bookkeeping (thread-cpu: everything, waits
-/// included; active-cpu: inside the Submit and Poll calls that moved work), printed as a "HOSTCPU" line.
+/// data LZ4 compresses about 2:1, and the submitting thread's bookkeeping, printed as a "HOSTCPU" line:
+/// thread-cpu = its CPU time per op over the whole invocation (clock read once around the 256 ops; waiting on
+/// empty polls and the wall-clock reads included); in-call = wall time per op inside the Submit and Poll calls
+/// that moved work (<see cref="Stopwatch.GetTimestamp"/> around each call, less its calibrated cost: what the
+/// engine costs the submitting core, which preemption can only inflate); empty polls per op. Medians over the
+/// recent half of the invocations; cycles at the TSC's nominal rate.
 /// </summary>
 public abstract class EngineBatchBenchmark
 {
@@ -25,14 +31,12 @@ public abstract class EngineBatchBenchmark
     private DmaRegion _region = null!;
     private OffloadOp[] _ops = null!;
     private OffloadCompletion[] _done = null!;
-    private long _cpu;
-    private long _active;
-    private long _count;
+    private readonly InvocationSamples _samples = new();
 
     /// <summary>Takes the engine, fills the region and builds one op per slot with <paramref name="build"/>.</summary>
     /// <param name="engine">The engine under test; disposed by <see cref="Cleanup"/>.</param>
-    /// <param name="build">Op number, its source, destination and metadata slices, the XTS key and the PI format to the op.</param>
-    protected void Setup(IOffloadEngine engine, Func<int, DmaSlice, DmaSlice, DmaSlice, OffloadKey, ProtectionInformationFormat, OffloadOp> build)
+    /// <param name="build">Op number and its buffers and keys to the op.</param>
+    protected void Setup(IOffloadEngine engine, Func<int, OpBuffers, OffloadOp> build)
     {
         _engine = engine;
         _qp = engine.CreateQueuePair(Ops);
@@ -55,7 +59,8 @@ public abstract class EngineBatchBenchmark
 
         byte[] key = new byte[64];
         random.NextBytes(key);
-        OffloadKey k = engine.LoadKey(OffloadKeyKind.AesXts256, key);
+        OffloadKey xts = engine.LoadKey(OffloadKeyKind.AesXts256, key);
+        OffloadKey gcm = engine.LoadKey(OffloadKeyKind.AesGcm256, key.AsSpan(0, 32));
         var format = new ProtectionInformationFormat(512, 8, ProtectionInformationGuard.Crc16, ProtectionInformationType.Type1);
         _ops = new OffloadOp[Ops];
         _done = new OffloadCompletion[Batch];
@@ -64,7 +69,8 @@ public abstract class EngineBatchBenchmark
             var src = new DmaSlice(_region, (long)i * Size, Size);
             var dst = new DmaSlice(_region, (2L << 20) + ((long)i * (Size + 64)), Size + 64);
             var md = new DmaSlice(_region, (6L << 20) + (i * 64L), 64);
-            _ops[i] = build(i, src, dst, md, k, format);
+            var aux = new DmaSlice(_region, (7L << 20) + (i * 64L), 28);
+            _ops[i] = build(i, new OpBuffers(src, dst, md, aux, xts, gcm, format));
         }
     }
 
@@ -76,14 +82,32 @@ public abstract class EngineBatchBenchmark
         long cpu = HostCpu.ThreadNanoseconds();
         int submitted = 0;
         int completed = 0;
-        long active = 0;
+        long inCall = 0;
+        long calls = 0;
+        long empty = 0;
         while (completed < Ops)
         {
-            long t0 = HostCpu.ThreadNanoseconds();
+            long t0 = Stopwatch.GetTimestamp();
             int s = submitted < Ops ? _qp.Submit(_ops.AsSpan(submitted, Math.Min(Batch, Ops - submitted))) : 0;
-            long t1 = HostCpu.ThreadNanoseconds();
+            long t1 = Stopwatch.GetTimestamp();
             int n = _qp.Poll(_done);
-            active += (s > 0 ? Math.Max(0, t1 - t0 - HostCpu.Overhead) : 0) + (n > 0 ? HostCpu.Since(t1) : 0);
+            long t2 = Stopwatch.GetTimestamp();
+            if (s > 0)
+            {
+                inCall += t1 - t0;
+                calls++;
+            }
+
+            if (n > 0)
+            {
+                inCall += t2 - t1;
+                calls++;
+            }
+            else
+            {
+                empty++;
+            }
+
             submitted += s;
             completed += n;
             for (int i = 0; checkSuccess && i < n; i++)
@@ -100,16 +124,21 @@ public abstract class EngineBatchBenchmark
             }
         }
 
-        _cpu += HostCpu.ThreadNanoseconds() - cpu;
-        _active += active;
-        _count += Ops;
+        _samples.Add(HostCpu.ThreadNanoseconds() - cpu, inCall - (long)(calls * HostCpu.TimestampPairNs * Stopwatch.Frequency / 1e9), empty);
     }
+
+    /// <summary>The buffers and keys of op number i: 4 KiB source, destination with 64 bytes to spare, 64 bytes of metadata, 28 bytes of GCM nonce + AAD.</summary>
+    protected readonly record struct OpBuffers(DmaSlice Source, DmaSlice Destination, DmaSlice Metadata, DmaSlice NonceAndAad, OffloadKey XtsKey, OffloadKey GcmKey, ProtectionInformationFormat Format);
 
     /// <summary>Prints the HOSTCPU line and releases the queue pair, the engine and the region.</summary>
     /// <param name="label">What the line names (op and engine).</param>
     protected void Cleanup(string label)
     {
-        Console.WriteLine($"HOSTCPU {label} thread-cpu-ns/op={(double)_cpu / _count:F0} active-cpu-ns/op={(double)_active / _count:F0} ops={_count}");
+        double cpu = _samples.Median((c, _, _) => (double)c / Ops);
+        double inCall = _samples.Median((_, t, _) => HostCpu.Ns(t) / Ops);
+        double empty = _samples.Median((_, _, e) => (double)e / Ops);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"HOSTCPU {label} thread-cpu-ns/op={cpu:F0} in-call-ns/op={inCall:F0} in-call-cycles/op={HostCpu.Cycles(inCall):F0} empty-polls/op={empty:F1} invocations={_samples.Count}"));
         _qp.Dispose();
         _engine.Dispose();
         _region.Dispose();

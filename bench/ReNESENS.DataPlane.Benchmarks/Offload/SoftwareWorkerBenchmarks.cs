@@ -8,10 +8,10 @@ namespace ReNESENS.DataPlane.Benchmarks.Offload;
 /// The 4 KiB write chain (PI -> LZ4 -> XTS) on the <see cref="SoftwareEngine"/> inline (the anchor)
 /// against the same engine with one and two worker threads, 256 operations per invocation in batches
 /// of 32 from one queue pair. Besides time, each case prints the submitting thread's CPU time per
-/// operation (thread-cpu: everything, waiting on empty polls included) and its CPU time inside the
-/// Submit and Poll calls that moved work (active-cpu: what the engine costs the submitting core;
-/// "HOSTCPU" lines in the log), as <see cref="DevicePathBenchmarks"/> does for the device path. On an
-/// empty poll the submitter yields its core rather than spinning.
+/// operation (thread-cpu: everything, waiting on empty polls included) and its time inside the Submit
+/// and Poll calls that moved work (in-call: what the engine costs the submitting core; "HOSTCPU" lines in
+/// the log, see <see cref="EngineBatchBenchmark"/>), as <see cref="DevicePathBenchmarks"/> does for the
+/// device path. On an empty poll the submitter yields its core rather than spinning.
 /// </summary>
 [Config(typeof(DevicePathConfig))]
 [MemoryDiagnoser]
@@ -25,7 +25,7 @@ public class SoftwareWorkerBenchmarks : EngineBatchBenchmark
     public void Setup() =>
         Setup(
             new SoftwareEngine(new OffloadEngineOptions { SoftwareWorkerThreads = Workers }),
-            (i, src, dst, md, key, format) => OffloadOp.Write(OffloadChainSteps.All, key, src, md, dst, (ulong)i * 8, format, new ProtectionInformationTags(0, 0, 0x1234), (ulong)i));
+            (i, b) => OffloadOp.Write(OffloadChainSteps.All, b.XtsKey, b.Source, b.Metadata, b.Destination, (ulong)i * 8, b.Format, new ProtectionInformationTags(0, 0, 0x1234), (ulong)i));
 
     // Give the core away while the workers run: on a machine with fewer free cores than threads, a spinning
     // submitter would take the workers' time.

@@ -4,7 +4,7 @@ namespace ReNESENS.DataPlane.Interop;
 internal static class DpuAbi
 {
     /// <summary><c>RN_DPU_ABI_VERSION</c>: the only version this host drives.</summary>
-    internal const uint Version = 1;
+    internal const uint Version = 2;
 
     /// <summary><c>RN_DPU_MAX_CHAIN</c>.</summary>
     internal const int MaxChain = 4;
@@ -20,6 +20,9 @@ internal static class DpuAbi
 
     /// <summary><c>RN_DPU_META_INTERLEAVED</c> / <c>RN_DPU_META_SEPARATE</c>.</summary>
     internal const byte MetaInterleaved = 0, MetaSeparate = 1;
+
+    /// <summary><c>RN_DPU_PI_FIELD_*</c>: the field a PI error names.</summary>
+    internal const byte PiFieldGuard = 1, PiFieldApp = 2, PiFieldRef = 3;
 
     /// <summary>-ECONNRESET from <c>rn_dpu_poll</c>: the device reset itself.</summary>
     internal const int ConnectionReset = -104;
@@ -42,6 +45,8 @@ internal enum DpuOp : byte
     XtsEncrypt = 8,
     XtsDecrypt = 9,
     Chain = 10,
+    GcmEncrypt = 11,
+    GcmDecrypt = 12,
 }
 
 /// <summary><c>enum rn_dpu_status</c>; any other value is a device failure.</summary>
@@ -56,6 +61,14 @@ internal enum DpuStatus
     Key = 6,
     Unsupported = 7,
     Device = 8,
+    Authentication = 9,
+}
+
+/// <summary><c>enum rn_dpu_key_type</c>.</summary>
+internal enum DpuKeyType : uint
+{
+    AesXts256 = 1,
+    AesGcm256 = 2,
 }
 
 /// <summary><c>enum rn_dpu_pi_format</c>.</summary>

@@ -33,6 +33,7 @@ internal unsafe struct DpuDescriptor
     [FieldOffset(98)] public byte MetaMode;
     [FieldOffset(99)] public fixed byte Reserved99[5];
     [FieldOffset(104)] public uint CompressedLength;
-    [FieldOffset(108)] public uint Reserved108;
-    [FieldOffset(112)] public fixed ulong Reserved112[2];
+    [FieldOffset(108)] public uint AuxLength;
+    [FieldOffset(112)] public ulong AuxOffset;
+    [FieldOffset(120)] public ulong Reserved120;
 }

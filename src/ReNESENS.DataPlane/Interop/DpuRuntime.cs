@@ -29,7 +29,7 @@ internal sealed unsafe class DpuRuntime : IDisposable
     private readonly NativeLibraryHandle _library;
     private readonly delegate* unmanaged<nint, DpuDeviceInfo*, int> _query;
     private readonly delegate* unmanaged<nint, int, ulong, uint, nint*, int> _qpCreate;
-    private readonly delegate* unmanaged<nint, byte*, uint, uint*, int> _keyLoad;
+    private readonly delegate* unmanaged<nint, uint, byte*, uint, uint*, int> _keyLoad;
     private readonly delegate* unmanaged<nint, uint, int> _keyDestroy;
     private readonly delegate* unmanaged<nint, int> _reset;
     private readonly delegate* unmanaged<nint, int> _close;
@@ -41,7 +41,7 @@ internal sealed unsafe class DpuRuntime : IDisposable
         _query = (delegate* unmanaged<nint, DpuDeviceInfo*, int>)fn[2];
         _qpCreate = (delegate* unmanaged<nint, int, ulong, uint, nint*, int>)fn[3];
         QpDestroy = (delegate* unmanaged<nint, int>)fn[4];
-        _keyLoad = (delegate* unmanaged<nint, byte*, uint, uint*, int>)fn[5];
+        _keyLoad = (delegate* unmanaged<nint, uint, byte*, uint, uint*, int>)fn[5];
         _keyDestroy = (delegate* unmanaged<nint, uint, int>)fn[6];
         Submit = (delegate* unmanaged<nint, DpuDescriptor*, uint, int>)fn[7];
         Poll = (delegate* unmanaged<nint, DpuCompletion*, uint, int>)fn[8];
@@ -199,14 +199,14 @@ internal sealed unsafe class DpuRuntime : IDisposable
         return new DpuQueuePair(this, qp, depth);
     }
 
-    /// <summary>Loads a 64-byte XTS key into the device; returns its handle.</summary>
-    internal uint LoadKey(ReadOnlySpan<byte> key)
+    /// <summary>Loads a key of <paramref name="type"/> (XTS: 64 bytes, GCM: 32) into the device; returns its handle.</summary>
+    internal uint LoadKey(DpuKeyType type, ReadOnlySpan<byte> key)
     {
         ObjectDisposedException.ThrowIf(_device == 0, this);
         uint handle;
         fixed (byte* k = key)
         {
-            NativeError.Check(_keyLoad(_device, k, (uint)key.Length, &handle), "rn_dpu_key_load");
+            NativeError.Check(_keyLoad(_device, (uint)type, k, (uint)key.Length, &handle), "rn_dpu_key_load");
         }
 
         return handle;

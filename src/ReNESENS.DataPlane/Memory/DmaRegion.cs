@@ -216,6 +216,9 @@ public sealed unsafe class DmaRegion : IDisposable
         _fd.Dispose();
     }
 
+    /// <summary>True once <see cref="Dispose"/> ran (a device engine routes such buffers to software, which reports them).</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
     /// <summary>Throws when the region is disposed.</summary>
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 

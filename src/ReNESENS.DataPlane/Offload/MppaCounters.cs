@@ -5,8 +5,8 @@ namespace ReNESENS.DataPlane.Offload;
 /// <summary>
 /// Exact counts of one MPPA engine, summed over its queue pairs, also published on the offload meter
 /// (<c>renesens.offload.device.*</c>, tagged with the engine name, which says "emulated" for the
-/// emulated device). Every accepted operation ends in exactly one of DeviceCompleted, FailedOver,
-/// Routed or Unsupported.
+/// emulated device). Every accepted operation ends in exactly one of DeviceCompleted, FailedOver
+/// or Routed.
 /// </summary>
 internal sealed class MppaCounters : IDisposable
 {
@@ -40,7 +40,6 @@ internal sealed class MppaCounters : IDisposable
     private long _deviceCompleted;
     private long _failedOver;
     private long _routed;
-    private long _unsupported;
     private long _stale;
     private long _resets;
 
@@ -53,11 +52,8 @@ internal sealed class MppaCounters : IDisposable
     /// <summary>Operations handed to the device and then run in software.</summary>
     internal long FailedOver => Volatile.Read(ref _failedOver);
 
-    /// <summary>Operations the device cannot take as given (a layout it has no descriptor for, an invalid op), run in software.</summary>
+    /// <summary>Operations the device cannot take as given (a layout it has no descriptor for, an invalid op, GCM on a device without it), run in software.</summary>
     internal long Routed => Volatile.Read(ref _routed);
-
-    /// <summary>Operations completed as unsupported (GCM: not in the device ABI).</summary>
-    internal long Unsupported => Volatile.Read(ref _unsupported);
 
     /// <summary>Device completions that named no operation in flight (dropped).</summary>
     internal long Stale => Volatile.Read(ref _stale);
@@ -67,10 +63,10 @@ internal sealed class MppaCounters : IDisposable
 
     internal void AddSubmitted(int n) => Interlocked.Add(ref _submitted, n);
 
-    internal void AddDeviceCompleted()
+    internal void AddDeviceCompleted(int n)
     {
-        Interlocked.Increment(ref _deviceCompleted);
-        _deviceCounter.Add(1);
+        Interlocked.Add(ref _deviceCompleted, n);
+        _deviceCounter.Add(n);
     }
 
     internal void AddFailedOver(int n, MppaFailoverReason reason)
@@ -84,8 +80,6 @@ internal sealed class MppaCounters : IDisposable
         Interlocked.Increment(ref _routed);
         _routedCounter.Add(1);
     }
-
-    internal void AddUnsupported() => Interlocked.Increment(ref _unsupported);
 
     internal void AddStale() => Interlocked.Increment(ref _stale);
 

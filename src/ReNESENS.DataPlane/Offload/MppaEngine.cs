@@ -16,22 +16,26 @@ namespace ReNESENS.DataPlane.Offload;
 /// <para>Nothing is lost and nothing completes twice: an operation the device fails (a device error or
 /// a status outside the ABI), drops (a reset) or keeps too long (<see cref="OffloadEngineOptions.DeviceTimeout"/>,
 /// after which the engine resets the device) runs again in software on the same queue pair; a late
-/// device completion for it is recognised and dropped. Operations the device has no descriptor for
-/// (buffers in two regions, invalid parameters) run in software from the start, and GCM, which the
-/// ABI does not carry, completes as <see cref="OffloadStatus.Unsupported"/>.</para>
+/// device completion for it is recognised and dropped, and so is a completion whose numbers the
+/// operation cannot have (<see cref="MppaCompletionMap"/>). Operations the device has no descriptor for
+/// (buffers in two regions, invalid parameters, GCM on a device without the GCM ops) run in software
+/// from the start.</para>
 /// </remarks>
 public sealed class MppaEngine : IOffloadEngine
 {
-    /// <summary>The device operations this engine needs: every kernel and chains.</summary>
+    /// <summary>The device operations this engine needs: every kernel but GCM (optional: software runs it on a device without it), and chains.</summary>
     internal const ulong RequiredOps =
         (1UL << (int)DpuOp.Crc32C) | (1UL << (int)DpuOp.Crc64Nvme) | (1UL << (int)DpuOp.Crc16T10Dif)
         | (1UL << (int)DpuOp.PiGenerate) | (1UL << (int)DpuOp.PiVerify) | (1UL << (int)DpuOp.Lz4Compress)
         | (1UL << (int)DpuOp.Lz4Decompress) | (1UL << (int)DpuOp.XtsEncrypt) | (1UL << (int)DpuOp.XtsDecrypt)
         | (1UL << (int)DpuOp.Chain);
 
+    /// <summary>The device's GCM operations: used when both are in its op mask.</summary>
+    internal const ulong GcmOps = (1UL << (int)DpuOp.GcmEncrypt) | (1UL << (int)DpuOp.GcmDecrypt);
+
     private readonly DpuRuntime _runtime;
     private readonly SoftwareEngine _software;
-    private readonly ulong[] _deviceKeys; // per software key slot: (generation << 32) | device handle; 0 = none
+    private readonly ulong[] _deviceKeys; // per software key slot: (generation << 32) | device handle; 0 = none (the slot's kind is the key's)
     private readonly List<MppaQueuePair> _queuePairs = [];
     private readonly Lock _lock = new();
     private int _disposed;
@@ -53,13 +57,12 @@ public sealed class MppaEngine : IOffloadEngine
         };
         _software = new SoftwareEngine(softwareOptions);
         _deviceKeys = new ulong[options.MaxKeys];
+        DeviceHasGcm = (runtime.Info.OpMask & GcmOps) == GcmOps;
         Timeout = options.DeviceTimeout;
         Logger = options.LoggerFactory?.CreateLogger<MppaEngine>() ?? (ILogger)NullLogger.Instance;
         Metrics = new OffloadMetrics(options.MeterFactory, Name);
         Counters = new MppaCounters(options.MeterFactory, Name);
         var operations = new HashSet<OffloadOpKind>(_software.Capabilities.Operations);
-        operations.Remove(OffloadOpKind.GcmSeal);
-        operations.Remove(OffloadOpKind.GcmOpen);
         string what = IsEmulated ? $"emulated device '{DeviceName}' (software on host threads, not a board)" : $"board '{DeviceName}'";
         Capabilities = new OffloadCapabilities
         {
@@ -86,6 +89,9 @@ public sealed class MppaEngine : IOffloadEngine
     /// <summary>True when the device is the emulated one (work runs on host threads, not on a board).</summary>
     public bool IsEmulated { get; }
 
+    /// <summary>True when the device has both GCM operations (else GCM runs in software).</summary>
+    internal bool DeviceHasGcm { get; }
+
     internal TimeSpan Timeout { get; }
 
     internal ILogger Logger { get; }
@@ -105,11 +111,11 @@ public sealed class MppaEngine : IOffloadEngine
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         OffloadKey handle = _software.LoadKey(kind, key);
-        if (kind == OffloadKeyKind.AesXts256)
+        if (kind == OffloadKeyKind.AesXts256 || (kind == OffloadKeyKind.AesGcm256 && DeviceHasGcm))
         {
             try
             {
-                uint device = _runtime.LoadKey(key);
+                uint device = _runtime.LoadKey(kind == OffloadKeyKind.AesXts256 ? DpuKeyType.AesXts256 : DpuKeyType.AesGcm256, key);
                 Volatile.Write(ref _deviceKeys[handle.Slot], ((ulong)(uint)handle.Generation << 32) | device);
             }
             catch (NativeCallException)
@@ -182,11 +188,11 @@ public sealed class MppaEngine : IOffloadEngine
         Metrics.Dispose();
     }
 
-    /// <summary>The device handle of an XTS key that is current; false when the device does not hold it.</summary>
-    internal bool TryGetDeviceKey(OffloadKey key, out uint handle)
+    /// <summary>The device handle of a current key of <paramref name="kind"/>; false when the device does not hold it.</summary>
+    internal bool TryGetDeviceKey(OffloadKey key, OffloadKeyKind kind, out uint handle)
     {
         handle = 0;
-        if (key.Kind != OffloadKeyKind.AesXts256 || (uint)key.Slot >= (uint)_deviceKeys.Length || !_software.Keys.IsCurrent(key))
+        if (key.Kind != kind || (uint)key.Slot >= (uint)_deviceKeys.Length || !_software.Keys.IsCurrent(key))
         {
             return false;
         }

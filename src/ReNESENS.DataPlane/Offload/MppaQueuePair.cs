@@ -1,18 +1,24 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using ReNESENS.DataPlane.Interop;
-using ReNESENS.DataPlane.Kernels;
 using ReNESENS.DataPlane.Memory;
 
 namespace ReNESENS.DataPlane.Offload;
 
 /// <summary>
-/// A queue pair of the <see cref="MppaEngine"/>: translates operations into device descriptors,
-/// submits them in batches to a device queue pair per region, and turns device completions back
-/// into <see cref="OffloadCompletion"/>s. An operation in flight owns a slot; its cookie carries the
-/// slot and the slot's sequence number, so a completion that arrives after the slot moved on (the
-/// operation was failed over) is recognised and dropped: each operation completes exactly once.
+/// A queue pair of the <see cref="MppaEngine"/>: translates operations into device descriptors
+/// (MppaQueuePair.Descriptors.cs), submits them in batches to a device queue pair per region, and turns
+/// device completions back into <see cref="OffloadCompletion"/>s (<see cref="MppaCompletionMap"/>). An
+/// operation in flight owns a slot of <see cref="MppaSlots"/>; its cookie carries the slot and the slot's
+/// sequence number, so a completion that arrives after the slot moved on (the operation was failed over)
+/// is recognised and dropped: each operation completes exactly once.
 /// </summary>
-internal sealed class MppaQueuePair : IOffloadQueuePair
+/// <remarks>
+/// Poll writes device completions straight into the caller's span and asks the device for no more than
+/// fit; completions made elsewhere (operations run in software at Submit, failovers) wait in a ring of
+/// Depth entries. Metrics and counters of device completions are added once per Poll, before it returns.
+/// </remarks>
+internal sealed partial class MppaQueuePair : IOffloadQueuePair
 {
     /// <summary>Regions one queue pair keeps a device queue pair for; an operation in a further region runs in software.</summary>
     private const int MaxRegions = 4;
@@ -20,15 +26,14 @@ internal sealed class MppaQueuePair : IOffloadQueuePair
     /// <summary>Descriptors per device submit and completions per device poll.</summary>
     private const int Burst = 32;
 
-    private const byte NoRegion = byte.MaxValue;
+    /// <summary>Polls that drained the device between two looks at the clock for overdue descriptors (an empty poll always looks).</summary>
+    private const int TimeoutCheckEvery = 16;
+
+    private const int KindCount = (int)OffloadOpKind.ReadChain + 1;
 
     private readonly MppaEngine _engine;
     private readonly IOffloadQueuePair _software;
-    private readonly OffloadOp[] _ops;
-    private readonly uint[] _sequence;
-    private readonly long[] _submittedAt;
-    private readonly byte[] _slotRegion;
-    private readonly int[] _free;
+    private readonly MppaSlots _slots;
     private readonly OffloadCompletion[] _ready;
     private readonly OffloadCompletion[] _one = new OffloadCompletion[1];
     private readonly DmaRegion?[] _regions = new DmaRegion?[MaxRegions];
@@ -36,117 +41,109 @@ internal sealed class MppaQueuePair : IOffloadQueuePair
     private readonly DpuDescriptor[] _batch = new DpuDescriptor[Burst];
     private readonly int[] _batchSlots = new int[Burst];
     private readonly DpuCompletion[] _polled = new DpuCompletion[Burst];
+    private readonly long[] _successCount = new long[KindCount];
+    private readonly long[] _successBytes = new long[KindCount];
     private readonly long _timeoutTicks;
     private readonly long _checkInterval;
-    private int _freeCount;
-    private int _inFlight;
+    private readonly int _maxData;
+    private readonly bool _deviceGcm;
+    private int _regionCount;
+    private DmaRegion? _lastRegion;
+    private int _lastRegionIndex;
     private int _readyHead;
     private int _readyCount;
+    private int _successKinds;
+    private int _deviceCompleted;
     private long _nextTimeoutCheck;
+    private int _pollsSinceCheck;
     private bool _disposed;
-
-    private enum Route
-    {
-        Device,
-        Software,
-        Unsupported,
-    }
 
     internal MppaQueuePair(MppaEngine engine, int depth)
     {
         _engine = engine;
         _software = engine.Software.CreateQueuePair(depth);
-        _ops = new OffloadOp[depth];
-        _sequence = new uint[depth];
-        _submittedAt = new long[depth];
-        _slotRegion = new byte[depth];
-        _free = new int[depth];
+        _slots = new MppaSlots(depth);
         _ready = new OffloadCompletion[depth];
-        for (int i = 0; i < depth; i++)
-        {
-            _free[i] = depth - 1 - i;
-            _slotRegion[i] = NoRegion;
-        }
-
-        _freeCount = depth;
+        _maxData = engine.Capabilities.MaxDataSize;
+        _deviceGcm = engine.DeviceHasGcm;
         _timeoutTicks = (long)(engine.Timeout.TotalSeconds * Stopwatch.Frequency);
         _checkInterval = Math.Max(1, Math.Min(_timeoutTicks / 4, Stopwatch.Frequency / 1000));
     }
 
     /// <inheritdoc />
-    public int Depth => _ops.Length;
+    public int Depth => _slots.Capacity;
 
     /// <inheritdoc />
-    public int Outstanding => _inFlight + _readyCount;
+    public int Outstanding => _slots.InFlight + _readyCount;
 
     /// <inheritdoc />
     public int Submit(ReadOnlySpan<OffloadOp> operations)
     {
         ThrowIfDisposed();
         int n = Math.Min(operations.Length, Depth - Outstanding);
-        int batchCount = 0;
+        int count = 0;
         int batchRegion = -1;
         int batchStart = 0;
         for (int i = 0; i < n; i++)
         {
             ref readonly OffloadOp op = ref operations[i];
-            Route route = Translate(in op, out DpuDescriptor descriptor, out int region);
-            if (route == Route.Device)
+            if (count == Burst)
             {
-                if (batchCount > 0 && (region != batchRegion || batchCount == Burst))
+                int sent = Flush(batchRegion, count);
+                if (sent < count)
                 {
-                    int sent = Flush(batchRegion, batchCount);
-                    if (sent < batchCount)
+                    return batchStart + sent;
+                }
+
+                count = 0;
+            }
+
+            int region = Translate(in op, ref _batch[count]);
+            if (region >= 0)
+            {
+                if (count > 0 && region != batchRegion)
+                {
+                    int sent = Flush(batchRegion, count);
+                    if (sent < count)
                     {
                         return batchStart + sent;
                     }
 
-                    batchCount = 0;
+                    _batch[0] = _batch[count];
+                    count = 0;
                 }
 
-                if (batchCount == 0)
+                if (count == 0)
                 {
                     batchStart = i;
                     batchRegion = region;
                 }
 
-                int slot = _free[--_freeCount];
-                _ops[slot] = op;
-                descriptor.Cookie = ((ulong)_sequence[slot] << 32) | (uint)slot;
-                _batch[batchCount] = descriptor;
-                _batchSlots[batchCount] = slot;
-                batchCount++;
+                _batchSlots[count] = _slots.Take(in op, out ulong cookie);
+                _batch[count].Cookie = cookie;
+                count++;
                 continue;
             }
 
-            if (batchCount > 0)
+            if (count > 0)
             {
-                int sent = Flush(batchRegion, batchCount);
-                if (sent < batchCount)
+                int sent = Flush(batchRegion, count);
+                if (sent < count)
                 {
                     return batchStart + sent;
                 }
 
-                batchCount = 0;
+                count = 0;
             }
 
-            if (route == Route.Unsupported)
-            {
-                Enqueue(new OffloadCompletion(op.UserData, op.Kind, OffloadStatus.Unsupported, 0, 0, -1, 0, 0));
-                _engine.Metrics.Record(op.Kind, OffloadStatus.Unsupported, op.Source.Length);
-                _engine.Counters.AddUnsupported();
-            }
-            else
-            {
-                RunInSoftware(in op);
-                _engine.Counters.AddRouted();
-            }
+            Enqueue(RunInSoftware(in op));
+            _engine.Counters.AddRouted();
         }
 
-        if (batchCount > 0)
+        if (count > 0)
         {
-            int sent = Flush(batchRegion, batchCount);
-            if (sent < batchCount)
+            int sent = Flush(batchRegion, count);
+            if (sent < count)
             {
                 return batchStart + sent;
             }
@@ -159,30 +156,32 @@ internal sealed class MppaQueuePair : IOffloadQueuePair
     public int Poll(Span<OffloadCompletion> completions)
     {
         ThrowIfDisposed();
-        if (_inFlight > 0)
+        int n = TakeReady(completions);
+        if (_slots.InFlight > 0 && n < completions.Length)
         {
-            for (int r = 0; r < MaxRegions; r++)
+            bool drained = true;
+            int got = 0;
+            for (int r = 0; r < _regionCount; r++)
             {
-                if (_device[r] is not null)
+                if (n == completions.Length)
                 {
-                    Drain(r);
+                    drained = false;
+                    break;
                 }
+
+                n = PollDevice(r, completions, n, ref drained, ref got);
             }
 
-            if (_inFlight > 0)
+            FlushCounts();
+            if (_slots.InFlight > 0 && drained && (got == 0 || ++_pollsSinceCheck >= TimeoutCheckEvery))
             {
+                _pollsSinceCheck = 0;
                 CheckTimeouts();
             }
+
+            n += TakeReady(completions[n..]);
         }
 
-        int n = Math.Min(completions.Length, _readyCount);
-        for (int i = 0; i < n; i++)
-        {
-            completions[i] = _ready[_readyHead];
-            _readyHead = _readyHead + 1 == _ready.Length ? 0 : _readyHead + 1;
-        }
-
-        _readyCount -= n;
         return n;
     }
 
@@ -202,273 +201,9 @@ internal sealed class MppaQueuePair : IOffloadQueuePair
             _regions[r] = null;
         }
 
+        _lastRegion = null;
         _software.Dispose();
         _engine.Release(this);
-    }
-
-    private static bool Overlap(in DmaSlice a, in DmaSlice b) =>
-        !a.IsEmpty && !b.IsEmpty && a.Offset < b.Offset + b.Length && b.Offset < a.Offset + a.Length;
-
-    /// <summary>XTS over whole units of a legal size, equal lengths, the same memory or apart (as the software engine requires).</summary>
-    private static bool IsXtsRun(in DmaSlice src, in DmaSlice dst, int unit) =>
-        unit is >= AesXts.MinBlockSize and <= AesXts.MaxBlockSize
-        && src.Length == dst.Length
-        && src.Length % unit == 0
-        && (!Overlap(src, dst) || src.Offset == dst.Offset);
-
-    private static bool IsChain(OffloadChainSteps steps) =>
-        (steps & ~OffloadChainSteps.All) == 0 && (steps & (OffloadChainSteps.Compression | OffloadChainSteps.Encryption)) != 0;
-
-    /// <summary>Fills the PI fields of <paramref name="d"/>; false when the geometry is not valid (software then answers).</summary>
-    private static bool SetPi(ref DpuDescriptor d, in OffloadOp op, int dataLength, int metadataLength)
-    {
-        ProtectionInformationFormat f = op.PiFormat;
-        ProtectionInformation.TryGetBlockCount(f, dataLength, metadataLength, out string? error);
-        if (error is not null || f.MetadataSize > ushort.MaxValue)
-        {
-            return false;
-        }
-
-        ProtectionInformationChecks checks = op.PiChecks;
-        d.PiFormat = f.Guard == ProtectionInformationGuard.Crc64 ? DpuPiFormat.Guard64 : DpuPiFormat.Guard16;
-        d.PiType = (byte)f.Type;
-        d.BlockSize = (uint)f.DataSize;
-        d.MetaSize = (ushort)f.MetadataSize;
-        d.PiLocation = f.PiFirst ? DpuAbi.PiFirst : DpuAbi.PiLast;
-        d.MetaMode = f.Interleaved ? DpuAbi.MetaInterleaved : DpuAbi.MetaSeparate;
-        d.InitialRefTag = f.Type == ProtectionInformationType.Type1 ? op.PiTags.FirstLba : op.PiTags.InitialReferenceTag;
-        d.AppTag = op.PiTags.ApplicationTag;
-        d.AppTagMask = op.PiTags.ApplicationTagMask;
-        d.PiChecks = (byte)(((checks & ProtectionInformationChecks.Guard) != 0 ? DpuAbi.PiCheckGuard : 0)
-            | ((checks & ProtectionInformationChecks.ApplicationTag) != 0 ? DpuAbi.PiCheckApp : 0)
-            | ((checks & ProtectionInformationChecks.ReferenceTag) != 0 ? DpuAbi.PiCheckRef : 0));
-        return true;
-    }
-
-    private static unsafe void SetChain(ref DpuDescriptor d, DpuOp a, DpuOp b = DpuOp.Nop, DpuOp c = DpuOp.Nop)
-    {
-        // Chain stages in order; Nop marks the end (at most three here, the ABI holds four).
-        d.Op = DpuOp.Chain;
-        byte n = 0;
-        d.ChainOps[n++] = (byte)a;
-        if (b != DpuOp.Nop)
-        {
-            d.ChainOps[n++] = (byte)b;
-        }
-
-        if (c != DpuOp.Nop)
-        {
-            d.ChainOps[n++] = (byte)c;
-        }
-
-        d.ChainLength = n;
-    }
-
-    private Route Translate(in OffloadOp op, out DpuDescriptor d, out int region)
-    {
-        d = default;
-        region = -1;
-        switch (op.Kind)
-        {
-            case OffloadOpKind.GcmSeal or OffloadOpKind.GcmOpen:
-                return Route.Unsupported;
-            case OffloadOpKind.None or > OffloadOpKind.ReadChain:
-                return Route.Software;
-        }
-
-        int maxData = _engine.Capabilities.MaxDataSize;
-        if (op.Source.Length > maxData || op.Destination.Length > maxData || !op.Auxiliary.IsEmpty)
-        {
-            return Route.Software;
-        }
-
-        DmaRegion? shared = null;
-        if (!SameRegion(op.Source, ref shared) || !SameRegion(op.Destination, ref shared) || !SameRegion(op.Metadata, ref shared)
-            || shared is null || (region = RegionIndex(shared)) < 0)
-        {
-            return Route.Software;
-        }
-
-        d.SrcOffset = (ulong)op.Source.Offset;
-        d.SrcLength = (uint)op.Source.Length;
-        d.DstOffset = (ulong)op.Destination.Offset;
-        d.DstCapacity = (uint)op.Destination.Length;
-        d.MetaOffset = (ulong)op.Metadata.Offset;
-        d.MetaLength = (uint)op.Metadata.Length;
-        OffloadChainSteps steps = op.Steps;
-        bool pi = (steps & OffloadChainSteps.ProtectionInformation) != 0;
-        bool compress = (steps & OffloadChainSteps.Compression) != 0;
-        bool encrypt = (steps & OffloadChainSteps.Encryption) != 0;
-        uint key = 0;
-        switch (op.Kind)
-        {
-            case OffloadOpKind.Crc32C:
-                d.Op = DpuOp.Crc32C;
-                return Route.Device;
-            case OffloadOpKind.Crc64Nvme:
-                d.Op = DpuOp.Crc64Nvme;
-                return Route.Device;
-            case OffloadOpKind.Crc16T10Dif:
-                d.Op = DpuOp.Crc16T10Dif;
-                return Route.Device;
-            case OffloadOpKind.PiGenerate or OffloadOpKind.PiVerify:
-                d.Op = op.Kind == OffloadOpKind.PiGenerate ? DpuOp.PiGenerate : DpuOp.PiVerify;
-                return SetPi(ref d, op, op.Source.Length, op.Metadata.Length) && !Overlap(op.Source, op.Metadata) ? Route.Device : Route.Software;
-            case OffloadOpKind.Lz4Compress or OffloadOpKind.Lz4Decompress:
-                d.Op = op.Kind == OffloadOpKind.Lz4Compress ? DpuOp.Lz4Compress : DpuOp.Lz4Decompress;
-                return Overlap(op.Source, op.Destination) ? Route.Software : Route.Device;
-            case OffloadOpKind.XtsEncrypt or OffloadOpKind.XtsDecrypt:
-                if (!_engine.TryGetDeviceKey(op.Key, out key) || !IsXtsRun(op.Source, op.Destination, op.BlockSize))
-                {
-                    return Route.Software;
-                }
-
-                d.Op = op.Kind == OffloadOpKind.XtsEncrypt ? DpuOp.XtsEncrypt : DpuOp.XtsDecrypt;
-                d.KeyHandle = key;
-                d.Lba = op.Lba;
-                d.CryptoUnit = (uint)op.BlockSize;
-                return Route.Device;
-        }
-
-        // Chains.
-        if (!IsChain(steps) || (encrypt && !_engine.TryGetDeviceKey(op.Key, out key))
-            || Overlap(op.Source, op.Destination) || Overlap(op.Source, op.Metadata) || Overlap(op.Destination, op.Metadata))
-        {
-            return Route.Software;
-        }
-
-        d.KeyHandle = key;
-        d.Lba = op.Lba;
-        if (op.Kind == OffloadOpKind.WriteChain)
-        {
-            if (pi && !SetPi(ref d, op, op.Source.Length, op.Metadata.Length))
-            {
-                return Route.Software;
-            }
-
-            DpuOp first = pi ? DpuOp.PiGenerate : DpuOp.Nop;
-            if (compress)
-            {
-                // The compressed payload is one XTS data unit of its own length (crypto_unit 0).
-                DpuOp last = encrypt ? DpuOp.XtsEncrypt : DpuOp.Nop;
-                if (pi)
-                {
-                    SetChain(ref d, first, DpuOp.Lz4Compress, last);
-                }
-                else
-                {
-                    SetChain(ref d, DpuOp.Lz4Compress, last);
-                }
-
-                return Route.Device;
-            }
-
-            // Encryption alone: per BlockSize unit into the first Source.Length bytes of Destination.
-            if (op.Destination.Length < op.Source.Length || op.BlockSize is < AesXts.MinBlockSize or > AesXts.MaxBlockSize
-                || op.Source.Length % op.BlockSize != 0)
-            {
-                return Route.Software;
-            }
-
-            d.DstCapacity = (uint)op.Source.Length;
-            d.CryptoUnit = (uint)op.BlockSize;
-            if (pi)
-            {
-                SetChain(ref d, first, DpuOp.XtsEncrypt);
-            }
-            else
-            {
-                SetChain(ref d, DpuOp.XtsEncrypt);
-            }
-
-            return Route.Device;
-        }
-
-        // Read chain.
-        if (pi && !SetPi(ref d, op, op.Destination.Length, op.Metadata.Length))
-        {
-            return Route.Software;
-        }
-
-        DpuOp verify = pi ? DpuOp.PiVerify : DpuOp.Nop;
-        if (compress)
-        {
-            if ((encrypt && op.Source.Length is < AesXts.MinBlockSize or > AesXts.MaxBlockSize)
-                || (uint)op.CompressedLength > (uint)op.Source.Length)
-            {
-                return Route.Software;
-            }
-
-            d.CompressedLength = (uint)op.CompressedLength;
-            if (encrypt)
-            {
-                SetChain(ref d, DpuOp.XtsDecrypt, DpuOp.Lz4Decompress, verify);
-            }
-            else
-            {
-                SetChain(ref d, DpuOp.Lz4Decompress, verify);
-            }
-
-            return Route.Device;
-        }
-
-        if (!IsXtsRun(op.Source, op.Destination, op.BlockSize))
-        {
-            return Route.Software;
-        }
-
-        d.CryptoUnit = (uint)op.BlockSize;
-        SetChain(ref d, DpuOp.XtsDecrypt, verify);
-        return Route.Device;
-    }
-
-    /// <summary>True when <paramref name="slice"/> is empty or lives (undisposed) in the same region as the others.</summary>
-    private static bool SameRegion(in DmaSlice slice, ref DmaRegion? shared)
-    {
-        if (slice.IsEmpty)
-        {
-            return true;
-        }
-
-        if (!slice.TryGetSpan(out _) || (shared is not null && !ReferenceEquals(shared, slice.Region)))
-        {
-            return false;
-        }
-
-        shared = slice.Region;
-        return true;
-    }
-
-    /// <summary>The index of the device queue pair over <paramref name="region"/>, created on first use; -1 when none can be.</summary>
-    private int RegionIndex(DmaRegion region)
-    {
-        for (int i = 0; i < MaxRegions; i++)
-        {
-            if (ReferenceEquals(_regions[i], region))
-            {
-                return i;
-            }
-        }
-
-        for (int i = 0; i < MaxRegions; i++)
-        {
-            if (_regions[i] is null)
-            {
-                try
-                {
-                    _device[i] = _engine.Runtime.CreateQueuePair(region, (uint)Depth);
-                }
-                catch (Exception e) when (e is NativeCallException or ObjectDisposedException)
-                {
-                    return -1;
-                }
-
-                _regions[i] = region;
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     /// <summary>Submits the batch; returns how many the device accepted (the rest are not accepted by this queue pair either).</summary>
@@ -489,8 +224,8 @@ internal sealed class MppaQueuePair : IOffloadQueuePair
             for (int k = 0; k < count; k++)
             {
                 int slot = _batchSlots[k];
-                RunInSoftware(in _ops[slot]);
-                ReleaseSlot(slot);
+                Enqueue(RunInSoftware(_slots.Op(slot).ToOp(_regions[region]!)));
+                _slots.Release(slot);
             }
 
             _engine.Counters.AddFailedOver(count, MppaFailoverReason.QueueError);
@@ -501,122 +236,128 @@ internal sealed class MppaQueuePair : IOffloadQueuePair
         long now = Stopwatch.GetTimestamp();
         for (int k = 0; k < rc; k++)
         {
-            int slot = _batchSlots[k];
-            _submittedAt[slot] = now;
-            _slotRegion[slot] = (byte)region;
+            _slots.MarkSubmitted(_batchSlots[k], region, now);
         }
 
         for (int k = rc; k < count; k++)
         {
-            ReleaseSlot(_batchSlots[k]);
+            _slots.Release(_batchSlots[k]);
         }
 
-        _inFlight += rc;
         _engine.Counters.AddSubmitted(rc);
         return rc;
     }
 
-    private void Drain(int region)
+    /// <summary>
+    /// Polls <paramref name="region"/>'s device queue pair for at most the room left in <paramref name="completions"/>
+    /// (from <paramref name="n"/>); returns the new count. Clears <paramref name="drained"/> when it stopped for lack
+    /// of room rather than because the device had nothing more.
+    /// </summary>
+    private int PollDevice(int region, Span<OffloadCompletion> completions, int n, ref bool drained, ref int got)
     {
         DpuQueuePair device = _device[region]!;
-        while (true)
+        while (n < completions.Length)
         {
-            int rc = device.Poll(_polled);
+            Span<DpuCompletion> polled = _polled.AsSpan(0, Math.Min(Burst, completions.Length - n));
+            int rc = device.Poll(polled);
             if (rc == DpuAbi.ConnectionReset)
             {
                 FailOverRegion(region, MppaFailoverReason.Reset);
-                return;
+                return n;
             }
 
             if (rc < 0)
             {
                 ResetAndFailOver(MppaFailoverReason.QueueError);
-                return;
+                return n;
             }
 
+            got += rc;
             for (int k = 0; k < rc; k++)
             {
-                Complete(region, in _polled[k]);
+                if (Complete(region, in polled[k], out completions[n]))
+                {
+                    n++;
+                }
             }
 
-            if (rc < Burst)
+            if (rc < polled.Length)
             {
-                return;
+                return n;
             }
         }
+
+        drained = false;
+        return n;
     }
 
-    private void Complete(int region, in DpuCompletion c)
+    /// <summary>Ends the operation a device completion names (mapped, or redone in software); false for a stale completion, which ends nothing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Complete(int region, in DpuCompletion c, out OffloadCompletion done)
     {
-        int slot = (int)(uint)c.Cookie;
-        if ((uint)slot >= (uint)Depth || _slotRegion[slot] != region || _sequence[slot] != (uint)(c.Cookie >> 32))
+        MppaCompletionOutcome outcome = _slots.Accept(region, in c, out int slot, out done);
+        if (outcome == MppaCompletionOutcome.Stale)
         {
             _engine.Counters.AddStale();
-            return;
+            return false;
         }
 
-        ref readonly OffloadOp op = ref _ops[slot];
-        if (TryMap(in op, in c, out OffloadCompletion done))
+        ref readonly MppaSlotOp op = ref _slots.Op(slot);
+        if (outcome == MppaCompletionOutcome.Mapped)
         {
-            Enqueue(done);
-            _engine.Metrics.Record(op.Kind, done.Status, op.Source.Length);
-            _engine.Counters.AddDeviceCompleted();
+            if (done.Status == OffloadStatus.Success)
+            {
+                int kind = (int)op.Kind;
+                _successCount[kind]++;
+                _successBytes[kind] += op.SourceLength;
+                _successKinds |= 1 << kind;
+            }
+            else
+            {
+                _engine.Metrics.Record(op.Kind, done.Status, op.SourceLength);
+            }
+
+            _deviceCompleted++;
         }
         else
         {
-            RunInSoftware(in op);
-            _engine.Counters.AddFailedOver(1, MppaFailoverReason.DeviceError);
-            MppaLog.FailedOver(_engine.Logger, _engine.DeviceName, 1, $"device status {c.Status} for {op.Kind}");
+            done = FailOverOne(in op, _regions[region]!, in c);
         }
 
-        _inFlight--;
-        ReleaseSlot(slot);
+        _slots.Release(slot);
+        return true;
     }
 
-    /// <summary>Maps a device completion; false when it is a device failure (or an answer the host did not expect), which software then redoes.</summary>
-    private static bool TryMap(in OffloadOp op, in DpuCompletion c, out OffloadCompletion done)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private OffloadCompletion FailOverOne(in MppaSlotOp op, DmaRegion region, in DpuCompletion c)
     {
-        done = default;
-        OffloadOpKind kind = op.Kind;
-        switch ((DpuStatus)c.Status)
-        {
-            case DpuStatus.Ok:
-                bool compressed = (op.Steps & OffloadChainSteps.Compression) != 0;
-                (int bytes, ulong value) = kind switch
-                {
-                    OffloadOpKind.Crc32C or OffloadOpKind.Crc64Nvme or OffloadOpKind.Crc16T10Dif => (0, c.Result),
-                    OffloadOpKind.Lz4Compress or OffloadOpKind.Lz4Decompress => ((int)c.Bytes, 0UL),
-                    OffloadOpKind.XtsEncrypt or OffloadOpKind.XtsDecrypt => (op.Source.Length, 0UL),
-                    OffloadOpKind.WriteChain => compressed ? ((int)c.Bytes, c.Result) : (op.Source.Length, (ulong)op.Source.Length),
-                    OffloadOpKind.ReadChain => (op.Destination.Length, 0UL),
-                    _ => (0, 0UL),
-                };
-                done = new OffloadCompletion(op.UserData, kind, OffloadStatus.Success, bytes, value, -1, 0, 0);
-                return true;
-            case DpuStatus.NoSpace when kind is OffloadOpKind.Lz4Compress or OffloadOpKind.WriteChain:
-                done = new OffloadCompletion(op.UserData, kind, OffloadStatus.DestinationTooSmall, 0, 0, -1, 0, 0);
-                return true;
-            case DpuStatus.Corrupt when kind is OffloadOpKind.Lz4Decompress or OffloadOpKind.ReadChain:
-                done = new OffloadCompletion(op.UserData, kind, OffloadStatus.CorruptData, 0, 0, -1, 0, 0);
-                return true;
-            case DpuStatus.ProtectionInformation when kind is OffloadOpKind.PiVerify or OffloadOpKind.ReadChain:
-                OffloadStatus status = c.PiErrorField switch
-                {
-                    1 => OffloadStatus.PiGuardError,
-                    2 => OffloadStatus.PiAppTagError,
-                    3 => OffloadStatus.PiRefTagError,
-                    _ => OffloadStatus.DeviceError,
-                };
-                if (status == OffloadStatus.DeviceError || c.PiErrorBlock > int.MaxValue)
-                {
-                    return false;
-                }
+        OffloadCompletion done = RunInSoftware(op.ToOp(region));
+        _engine.Counters.AddFailedOver(1, MppaFailoverReason.DeviceError);
+        MppaLog.FailedOver(_engine.Logger, _engine.DeviceName, 1, c.Status != 0
+            ? $"device status {c.Status} for {op.Kind}"
+            : $"device completion out of range for {op.Kind} (bytes {c.Bytes}, result {c.Result})");
+        return done;
+    }
 
-                done = new OffloadCompletion(op.UserData, kind, status, 0, 0, (int)c.PiErrorBlock, c.PiExpected, c.PiActual);
-                return true;
-            default:
-                return false;
+    /// <summary>Adds the device completions of this poll to the engine's counters and metrics (once per poll, not per operation).</summary>
+    private void FlushCounts()
+    {
+        if (_deviceCompleted == 0)
+        {
+            return;
         }
+
+        _engine.Counters.AddDeviceCompleted(_deviceCompleted);
+        _deviceCompleted = 0;
+        for (int kinds = _successKinds; kinds != 0; kinds &= kinds - 1)
+        {
+            int kind = System.Numerics.BitOperations.TrailingZeroCount(kinds);
+            _engine.Metrics.RecordSuccesses((OffloadOpKind)kind, _successCount[kind], _successBytes[kind]);
+            _successCount[kind] = 0;
+            _successBytes[kind] = 0;
+        }
+
+        _successKinds = 0;
     }
 
     /// <summary>Runs every operation in flight on <paramref name="region"/>'s device queue pair in software (the device dropped them).</summary>
@@ -625,11 +366,10 @@ internal sealed class MppaQueuePair : IOffloadQueuePair
         int count = 0;
         for (int slot = 0; slot < Depth; slot++)
         {
-            if (_slotRegion[slot] == region)
+            if (_slots.RegionOf(slot) == region)
             {
-                RunInSoftware(in _ops[slot]);
-                _inFlight--;
-                ReleaseSlot(slot);
+                Enqueue(RunInSoftware(_slots.Op(slot).ToOp(_regions[region]!)));
+                _slots.Release(slot);
                 count++;
             }
         }
@@ -653,7 +393,7 @@ internal sealed class MppaQueuePair : IOffloadQueuePair
         _nextTimeoutCheck = now + _checkInterval;
         for (int slot = 0; slot < Depth; slot++)
         {
-            if (_slotRegion[slot] != NoRegion && now - _submittedAt[slot] > _timeoutTicks)
+            if (_slots.RegionOf(slot) != MppaSlots.NoRegion && now - _slots.SubmittedAt(slot) > _timeoutTicks)
             {
                 MppaLog.TimedOut(_engine.Logger, _engine.DeviceName, _engine.Timeout);
                 ResetAndFailOver(MppaFailoverReason.Timeout);
@@ -672,11 +412,11 @@ internal sealed class MppaQueuePair : IOffloadQueuePair
         int count = 0;
         for (int slot = 0; slot < Depth; slot++)
         {
-            if (_slotRegion[slot] != NoRegion)
+            byte region = _slots.RegionOf(slot);
+            if (region != MppaSlots.NoRegion)
             {
-                RunInSoftware(in _ops[slot]);
-                _inFlight--;
-                ReleaseSlot(slot);
+                Enqueue(RunInSoftware(_slots.Op(slot).ToOp(_regions[region]!)));
+                _slots.Release(slot);
                 count++;
             }
         }
@@ -684,27 +424,24 @@ internal sealed class MppaQueuePair : IOffloadQueuePair
         _engine.Counters.AddReset();
         _engine.Counters.AddFailedOver(count, reason);
         MppaLog.FailedOver(_engine.Logger, _engine.DeviceName, count, reason == MppaFailoverReason.Timeout ? $"no completion within {_engine.Timeout}" : reason.ToString());
-        for (int r = 0; r < MaxRegions; r++)
+        for (int r = 0; r < _regionCount; r++)
         {
             // Takes the -ECONNRESET report; anything else it returns names freed slots and is dropped as stale.
-            if (_device[r] is { } device)
+            int rc = _device[r]!.Poll(_polled);
+            for (int k = 0; k < rc; k++)
             {
-                int rc = device.Poll(_polled);
-                for (int k = 0; k < rc; k++)
-                {
-                    Complete(r, in _polled[k]);
-                }
+                _ = Complete(r, in _polled[k], out _);
             }
         }
     }
 
-    /// <summary>Runs <paramref name="op"/> on this queue pair's software queue pair and queues its completion.</summary>
-    private void RunInSoftware(in OffloadOp op)
+    /// <summary>Runs <paramref name="op"/> on this queue pair's software queue pair and returns its completion.</summary>
+    private OffloadCompletion RunInSoftware(in OffloadOp op)
     {
         // The software queue pair runs inline and has Depth slots; it is emptied right here, so it always has room.
         _software.Submit(new ReadOnlySpan<OffloadOp>(in op));
         _software.Poll(_one);
-        Enqueue(_one[0]);
+        return _one[0];
     }
 
     private void Enqueue(in OffloadCompletion completion)
@@ -714,12 +451,17 @@ internal sealed class MppaQueuePair : IOffloadQueuePair
         _readyCount++;
     }
 
-    private void ReleaseSlot(int slot)
+    private int TakeReady(Span<OffloadCompletion> completions)
     {
-        _sequence[slot]++;
-        _slotRegion[slot] = NoRegion;
-        _ops[slot] = default;
-        _free[_freeCount++] = slot;
+        int n = Math.Min(completions.Length, _readyCount);
+        for (int i = 0; i < n; i++)
+        {
+            completions[i] = _ready[_readyHead];
+            _readyHead = _readyHead + 1 == _ready.Length ? 0 : _readyHead + 1;
+        }
+
+        _readyCount -= n;
+        return n;
     }
 
     private void ThrowIfDisposed()

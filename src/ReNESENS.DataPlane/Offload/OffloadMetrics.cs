@@ -42,6 +42,14 @@ internal sealed class OffloadMetrics : IDisposable
         }
     }
 
+    /// <summary>Counts <paramref name="count"/> operations of one kind that completed successfully (a device engine adds a poll's worth at once).</summary>
+    internal void RecordSuccesses(OffloadOpKind kind, long count, long sourceBytes)
+    {
+        ref readonly KeyValuePair<string, object?> kindTag = ref KindTags[(uint)kind < (uint)KindTags.Length ? (int)kind : 0];
+        _operations.Add(count, kindTag);
+        _bytes.Add(sourceBytes, kindTag);
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

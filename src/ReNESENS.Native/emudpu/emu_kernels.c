@@ -1,14 +1,19 @@
 /*
  * emu_kernels.c - what the emulated DPU computes for one descriptor: bounds checks against the
  * region, then ISA-L CRCs, a table CRC64/NVMe (ISA-L 2.30 has no Rocksoft polynomial), NVMe
- * protection information, liblz4 and OpenSSL AES-256-XTS, alone or chained.
+ * protection information, liblz4 and OpenSSL AES-256-XTS, alone or chained, and OpenSSL
+ * AES-256-GCM.
  */
 #include "emu_internal.h"
 
 #include <isa-l/crc.h>
 #include <lz4.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <string.h>
+
+#define EMU_GCM_NONCE 12u
+#define EMU_GCM_TAG 16u
 
 /* ---- CRC64/NVMe: reflected polynomial 0x9A6C9329AC4BC9B5, init and final xor all ones ---- */
 
@@ -242,7 +247,7 @@ static stage_result xts_run(emu_worker *w, const rn_dpu_desc *d, bool encrypt, c
     EVP_CIPHER_CTX *ctx = w->xts[encrypt];
     if (w->xts_handle[encrypt] != d->key_handle) {
         emu_key key;
-        if (!emu_key_lookup(w->device, d->key_handle, &key))
+        if (!emu_key_lookup(w->device, d->key_handle, RN_DPU_KEY_AES256_XTS, &key))
             return status_only(RN_DPU_E_KEY);
         int ok = EVP_CipherInit_ex(ctx, EVP_aes_256_xts(), NULL, key.bytes, NULL, encrypt ? 1 : 0);
         OPENSSL_cleanse(key.bytes, sizeof key.bytes);
@@ -269,6 +274,83 @@ static stage_result xts_run(emu_worker *w, const rn_dpu_desc *d, bool encrypt, c
         }
     }
     return status_only(RN_DPU_OK);
+}
+
+/*
+ * GCM: the nonce and (DECRYPT) the tag are copied out of the region before use, so what is
+ * checked is what was read. The buffer rules were checked by the caller.
+ */
+static int32_t gcm_run(emu_worker *w, const rn_dpu_desc *d, bool encrypt, uint8_t *base)
+{
+    EVP_CIPHER_CTX *ctx = w->gcm[encrypt];
+    if (w->gcm_handle[encrypt] != d->key_handle) {
+        emu_key key;
+        if (!emu_key_lookup(w->device, d->key_handle, RN_DPU_KEY_AES256_GCM, &key))
+            return RN_DPU_E_KEY;
+        /* The default GCM IV length is 12 bytes, the only one the ABI takes. */
+        int ok = EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key.bytes, NULL, encrypt ? 1 : 0);
+        OPENSSL_cleanse(key.bytes, sizeof key.bytes);
+        if (ok != 1) {
+            w->gcm_handle[encrypt] = 0;
+            return RN_DPU_E_DEVICE;
+        }
+        w->gcm_handle[encrypt] = d->key_handle;
+    }
+    uint8_t nonce[EMU_GCM_NONCE];
+    uint8_t tag[EMU_GCM_TAG];
+    memcpy(nonce, base + d->aux_offset, sizeof nonce);
+    if (!encrypt)
+        memcpy(tag, base + d->meta_offset, sizeof tag);
+    const uint8_t *aad = base + d->aux_offset + EMU_GCM_NONCE;
+    int aad_len = (int)(d->aux_len - EMU_GCM_NONCE);
+    uint8_t *dst = base + d->dst_offset;
+    int len = (int)d->src_len;
+    int written = 0;
+    uint8_t final_block[16];
+    if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, -1) != 1
+        || (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &written, aad, aad_len) != 1)
+        || (len > 0 && (EVP_CipherUpdate(ctx, dst, &written, base + d->src_offset, len) != 1 || written != len))) {
+        w->gcm_handle[encrypt] = 0;
+        return RN_DPU_E_DEVICE;
+    }
+    if (encrypt) {
+        if (EVP_CipherFinal_ex(ctx, final_block, &written) != 1
+            || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, EMU_GCM_TAG, tag) != 1) {
+            w->gcm_handle[encrypt] = 0;
+            return RN_DPU_E_DEVICE;
+        }
+        memcpy(base + d->meta_offset, tag, sizeof tag);
+        return RN_DPU_OK;
+    }
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, EMU_GCM_TAG, tag) != 1) {
+        w->gcm_handle[encrypt] = 0;
+        return RN_DPU_E_DEVICE;
+    }
+    if (EVP_CipherFinal_ex(ctx, final_block, &written) != 1) {
+        /* A tag mismatch queues an OpenSSL error: an answer about the data, not a device failure. */
+        ERR_clear_error();
+        OPENSSL_cleanse(dst, (size_t)len);
+        return RN_DPU_E_AUTH;
+    }
+    return RN_DPU_OK;
+}
+
+/* GCM's buffer rules: lengths, and no buffer the device writes overlapping another (dst == src aside). */
+static int32_t gcm_check(const rn_dpu_desc *d, uint64_t size)
+{
+    if (d->dst_capacity != d->src_len || d->meta_len != EMU_GCM_TAG || d->aux_len < EMU_GCM_NONCE || d->aux_len > EMU_MAX_DATA)
+        return RN_DPU_E_INVALID;
+    if (!in_region(d->aux_offset, d->aux_len, size))
+        return RN_DPU_E_RANGE;
+    bool encrypt = d->op == RN_DPU_OP_GCM_ENCRYPT;
+    bool in_place = d->src_offset == d->dst_offset;
+    if ((!in_place && overlap(d->src_offset, d->src_len, d->dst_offset, d->dst_capacity))
+        || overlap(d->dst_offset, d->dst_capacity, d->aux_offset, d->aux_len)
+        || overlap(d->dst_offset, d->dst_capacity, d->meta_offset, d->meta_len)
+        || (encrypt && (overlap(d->meta_offset, d->meta_len, d->src_offset, d->src_len)
+                        || overlap(d->meta_offset, d->meta_len, d->aux_offset, d->aux_len))))
+        return RN_DPU_E_RANGE;
+    return RN_DPU_OK;
 }
 
 /* ---- one stage, one descriptor ------------------------------------------------------------- */
@@ -323,7 +405,7 @@ static stage_result run_stage(emu_worker *w, const rn_dpu_desc *d, uint8_t op, b
 
 static bool reserved_zero(const rn_dpu_desc *d)
 {
-    if (d->reserved_14 != 0 || d->reserved_108 != 0 || d->reserved_112[0] != 0 || d->reserved_112[1] != 0)
+    if (d->reserved_14 != 0 || d->reserved_120 != 0)
         return false;
     for (size_t i = 0; i < sizeof d->reserved_99; i++)
         if (d->reserved_99[i] != 0)
@@ -347,6 +429,13 @@ void emu_execute(emu_worker *w, const rn_dpu_desc *d, uint8_t *base, uint64_t si
         return;
     }
     uint8_t *src = base + d->src_offset;
+    if (d->op == RN_DPU_OP_GCM_ENCRYPT || d->op == RN_DPU_OP_GCM_DECRYPT) {
+        c->status = gcm_check(d, size);
+        if (c->status == RN_DPU_OK)
+            c->status = gcm_run(w, d, d->op == RN_DPU_OP_GCM_ENCRYPT, base);
+        c->bytes = c->status == RN_DPU_OK ? d->src_len : 0;
+        return;
+    }
     switch (d->op) {
     case RN_DPU_OP_CRC32C:
         c->result = crc32c((uint32_t)d->crc_seed, src, d->src_len);

@@ -6,6 +6,10 @@
  * a runtime whose version differs from RN_DPU_ABI_VERSION. docs/device-abi.md explains each
  * call for board vendors, with a worked example.
  *
+ * Version 2 (this one) adds AES-256-GCM to version 1: RN_DPU_OP_GCM_ENCRYPT/DECRYPT, the aux
+ * buffer of a descriptor (aux_len at 108 and aux_offset at 112, reserved in version 1), key types
+ * in rn_dpu_key_load, and RN_DPU_E_AUTH.
+ *
  * Data never crosses this boundary by copy: the host creates a queue pair on a shared memory
  * region (a memfd, given as file descriptor + size); the runtime maps it and every descriptor
  * addresses its buffers by offset in that region. Keys are loaded once and named by handle.
@@ -23,7 +27,7 @@
 #define RN_DPU_EXPORT __attribute__((visibility("default")))
 
 /* Bumped on any incompatible change of a struct, a function or a semantic below. */
-#define RN_DPU_ABI_VERSION 1u
+#define RN_DPU_ABI_VERSION 2u
 
 /* ---- operations ------------------------------------------------------------------------ */
 
@@ -40,7 +44,9 @@ enum rn_dpu_op {
     RN_DPU_OP_XTS_ENCRYPT = 8,     /* AES-256-XTS, data unit = crypto_unit, tweak = lba + unit index */
     RN_DPU_OP_XTS_DECRYPT = 9,
     RN_DPU_OP_CHAIN = 10,          /* chain_len stages from chain_ops[], output of one feeds the next (rules below) */
-    RN_DPU_OP_COUNT = 11
+    RN_DPU_OP_GCM_ENCRYPT = 11,    /* AES-256-GCM seal (rules below); not in chains */
+    RN_DPU_OP_GCM_DECRYPT = 12,    /* AES-256-GCM open */
+    RN_DPU_OP_COUNT = 13
 };
 
 #define RN_DPU_MAX_CHAIN 4
@@ -56,6 +62,21 @@ enum rn_dpu_op {
  *     and must produce exactly dst_capacity bytes, else the chain fails with RN_DPU_E_CORRUPT;
  *   - XTS with crypto_unit 0 treats its whole input as one data unit (16 bytes .. 16 MiB).
  */
+
+/*
+ * GCM (SP 800-38D, 96-bit nonce, 128-bit tag), with a key of type RN_DPU_KEY_AES256_GCM: src into dst
+ * (dst_capacity == src_len; dst may be src exactly, else apart from it), the 16-byte tag at meta_offset
+ * (meta_len == 16; ENCRYPT writes it, DECRYPT checks it), and at aux_offset aux_len >= 12 bytes: the
+ * nonce, then the associated data. A tag that does not verify completes DECRYPT with RN_DPU_E_AUTH and
+ * dst all zeros. The buffers the device writes (dst, and the tag for ENCRYPT) overlap no other buffer,
+ * dst == src excepted, else RN_DPU_E_RANGE. The completion's bytes is src_len.
+ */
+
+/* Key types for rn_dpu_key_load. A descriptor naming a key of another type completes with RN_DPU_E_KEY. */
+enum rn_dpu_key_type {
+    RN_DPU_KEY_AES256_XTS = 1, /* 64 bytes: data key then tweak key (the halves must differ) */
+    RN_DPU_KEY_AES256_GCM = 2  /* 32 bytes */
+};
 
 /* Protection information formats (rn_dpu_desc.pi_format). */
 enum rn_dpu_pi_format {
@@ -90,9 +111,10 @@ enum rn_dpu_status {
     RN_DPU_E_NOSPACE = 3,     /* the output does not fit in dst_capacity (or a chain's intermediate) */
     RN_DPU_E_CORRUPT = 4,     /* LZ4 input is malformed */
     RN_DPU_E_PI = 5,          /* a PI check failed: pi_error_block and pi_error_field say where */
-    RN_DPU_E_KEY = 6,         /* key_handle names no loaded key */
+    RN_DPU_E_KEY = 6,         /* key_handle names no loaded key, or one of another type */
     RN_DPU_E_UNSUPPORTED = 7, /* the op is not in op_mask */
-    RN_DPU_E_DEVICE = 8       /* the device failed the descriptor for a reason of its own */
+    RN_DPU_E_DEVICE = 8,      /* the device failed the descriptor for a reason of its own */
+    RN_DPU_E_AUTH = 9         /* GCM_DECRYPT: the tag does not verify; dst is all zeros */
 };
 
 /* rn_dpu_completion.pi_error_field */
@@ -130,14 +152,14 @@ typedef struct rn_dpu_desc {
     uint16_t reserved_14;
     uint64_t src_offset;
     uint64_t dst_offset;
-    uint64_t meta_offset;     /* RN_DPU_META_SEPARATE: per-block metadata, meta_len bytes */
+    uint64_t meta_offset;     /* RN_DPU_META_SEPARATE: per-block metadata, meta_len bytes; GCM: the tag */
     uint64_t lba;             /* XTS: tweak of the first data unit */
     uint64_t crc_seed;        /* CRC ops: a previous result to continue from, 0 to start */
     uint64_t initial_ref_tag; /* PI: reference tag of the first block (32 or 48 bits used) */
     uint32_t src_len;
     uint32_t dst_capacity;
     uint32_t meta_len;
-    uint32_t key_handle;      /* XTS: from rn_dpu_key_load */
+    uint32_t key_handle;      /* XTS, GCM: from rn_dpu_key_load */
     uint32_t block_size;      /* PI: data bytes per logical block */
     uint32_t crypto_unit;     /* XTS: data-unit size (16..16 MiB); 0 = the whole buffer is one unit */
     uint16_t app_tag;         /* PI: expected/generated application tag */
@@ -150,8 +172,9 @@ typedef struct rn_dpu_desc {
     uint8_t meta_mode;        /* RN_DPU_META_INTERLEAVED / RN_DPU_META_SEPARATE */
     uint8_t reserved_99[5];
     uint32_t compressed_len;  /* chains: LZ4 input bytes to decompress, 0 = all */
-    uint32_t reserved_108;
-    uint64_t reserved_112[2];
+    uint32_t aux_len;         /* GCM: bytes at aux_offset (12-byte nonce, then the associated data) */
+    uint64_t aux_offset;
+    uint64_t reserved_120;
 } rn_dpu_desc;
 
 typedef struct rn_dpu_completion {
@@ -189,14 +212,15 @@ RN_DPU_EXPORT int32_t rn_dpu_qp_create(rn_dpu_device *device, int32_t region_fd,
                                        uint32_t depth, rn_dpu_qp **out_qp);
 RN_DPU_EXPORT int32_t rn_dpu_qp_destroy(rn_dpu_qp *qp);
 
-/* Loads a 64-byte AES-256-XTS key (data key then tweak key; the halves must differ). */
-RN_DPU_EXPORT int32_t rn_dpu_key_load(rn_dpu_device *device, const uint8_t *key, uint32_t key_len,
-                                      uint32_t *out_handle);
+/* Loads a key of `key_type` (rn_dpu_key_type: its length and rules are listed there). */
+RN_DPU_EXPORT int32_t rn_dpu_key_load(rn_dpu_device *device, uint32_t key_type, const uint8_t *key,
+                                      uint32_t key_len, uint32_t *out_handle);
 /* Destroys a key; descriptors already accepted that name it still complete with it. */
 RN_DPU_EXPORT int32_t rn_dpu_key_destroy(rn_dpu_device *device, uint32_t handle);
 
 /*
- * Submits up to `count` descriptors, which the runtime copies before returning. Returns how
+ * Submits up to `count` descriptors, which the runtime copies before returning (it reads each
+ * descriptor once: the host may reuse the array as soon as the call returns). Returns how
  * many were accepted (the first n; fewer when the queue is full), or -errno. After a device
  * reset that this queue pair has not yet reported, returns -ECONNRESET (and reports it) as
  * rn_dpu_poll does, so the host learns of a reset before it submits anything after it.
@@ -262,8 +286,9 @@ _Static_assert(offsetof(rn_dpu_desc, pi_location) == 97, "pi_location");
 _Static_assert(offsetof(rn_dpu_desc, meta_mode) == 98, "meta_mode");
 _Static_assert(offsetof(rn_dpu_desc, reserved_99) == 99, "reserved_99");
 _Static_assert(offsetof(rn_dpu_desc, compressed_len) == 104, "compressed_len");
-_Static_assert(offsetof(rn_dpu_desc, reserved_108) == 108, "reserved_108");
-_Static_assert(offsetof(rn_dpu_desc, reserved_112) == 112, "reserved_112");
+_Static_assert(offsetof(rn_dpu_desc, aux_len) == 108, "aux_len");
+_Static_assert(offsetof(rn_dpu_desc, aux_offset) == 112, "aux_offset");
+_Static_assert(offsetof(rn_dpu_desc, reserved_120) == 120, "reserved_120");
 
 _Static_assert(sizeof(rn_dpu_completion) == 48, "rn_dpu_completion size");
 _Static_assert(offsetof(rn_dpu_completion, cookie) == 0, "cookie");

@@ -27,7 +27,7 @@ public class DpuAbiLayoutTests
             ("DstOffset", 24), ("MetaOffset", 32), ("Lba", 40), ("CrcSeed", 48), ("InitialRefTag", 56), ("SrcLength", 64),
             ("DstCapacity", 68), ("MetaLength", 72), ("KeyHandle", 76), ("BlockSize", 80), ("CryptoUnit", 84), ("AppTag", 88),
             ("AppTagMask", 90), ("MetaSize", 92), ("PiFormat", 94), ("PiType", 95), ("PiChecks", 96), ("PiLocation", 97),
-            ("MetaMode", 98), ("Reserved99", 99), ("CompressedLength", 104), ("Reserved108", 108), ("Reserved112", 112));
+            ("MetaMode", 98), ("Reserved99", 99), ("CompressedLength", 104), ("AuxLength", 108), ("AuxOffset", 112), ("Reserved120", 120));
     }
 
     [Fact]
@@ -49,6 +49,13 @@ public class DpuAbiLayoutTests
         Assert.Contains("_Static_assert(sizeof(rn_dpu_completion) == 48", header, StringComparison.Ordinal);
         Assert.Contains("_Static_assert(offsetof(rn_dpu_desc, compressed_len) == 104", header, StringComparison.Ordinal);
         Assert.Contains("_Static_assert(offsetof(rn_dpu_completion, pi_actual) == 40", header, StringComparison.Ordinal);
+        Assert.Contains("_Static_assert(offsetof(rn_dpu_desc, aux_len) == 108", header, StringComparison.Ordinal);
+        Assert.Contains("_Static_assert(offsetof(rn_dpu_desc, aux_offset) == 112", header, StringComparison.Ordinal);
+        Assert.Contains("_Static_assert(offsetof(rn_dpu_desc, reserved_120) == 120", header, StringComparison.Ordinal);
+        Assert.Contains("RN_DPU_OP_GCM_ENCRYPT = 11", header, StringComparison.Ordinal);
+        Assert.Contains("RN_DPU_OP_GCM_DECRYPT = 12", header, StringComparison.Ordinal);
+        Assert.Contains("RN_DPU_E_AUTH = 9", header, StringComparison.Ordinal);
+        Assert.Contains("RN_DPU_KEY_AES256_GCM = 2", header, StringComparison.Ordinal);
         Assert.Contains($"#define RN_DPU_ABI_VERSION {DpuAbi.Version}u", header, StringComparison.Ordinal);
     }
 

@@ -23,7 +23,7 @@ public class DpuRuntimeTests
             Assert.True(runtime.IsEmulated);
             Assert.Equal("ReNESENS emulated DPU (2 workers)", runtime.Name);
             Assert.Equal(DpuAbi.Version, runtime.Info.AbiVersion);
-            Assert.Equal(All | DpuAbi.Bit(DpuOp.Nop), runtime.Info.OpMask);
+            Assert.Equal(All | DpuAbi.Bit(DpuOp.Nop) | MppaEngine.GcmOps, runtime.Info.OpMask);
             Assert.Equal(1u << 20, runtime.Query().MaxDataSize);
         }
     }
@@ -45,7 +45,7 @@ public class DpuRuntimeTests
     public void WrongAbiVersionIsRefused()
     {
         Assert.False(DpuRuntime.TryOpen(TestRuntimes.WrongVersion, "", All, out _, out string reason));
-        Assert.Contains("implements ABI version 2, this host needs 1", reason, StringComparison.Ordinal);
+        Assert.Contains("implements ABI version 1, this host needs 2", reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public class DpuRuntimeTests
     {
         using var device = new Device("workers=2");
         byte[] key = Key();
-        uint handle = device.Runtime.LoadKey(key);
+        uint handle = device.Runtime.LoadKey(DpuKeyType.AesXts256, key);
         byte[] plain = Lz4TestData.Random(8 * 520, 11);
         plain.CopyTo(device.Region.GetSpan(0, plain.Length));
         Dictionary<ulong, DpuCompletion> done = device.Run(
@@ -142,6 +142,82 @@ public class DpuRuntimeTests
         byte[] one = new byte[100];
         xts.Encrypt(plain.AsSpan(0, 100), one, ulong.MaxValue, 100);
         Assert.Equal(one, device.Region.GetSpan(131072, 100).ToArray());
+    }
+
+    [Fact]
+    public void GcmMatchesTheNistVectorAndChecksTheTag()
+    {
+        // McGrew-Viega test case 16 (AES-256, 60-byte plaintext, 20 bytes of AAD), then the answers about bad descriptors.
+        using var device = new Device("workers=2");
+        var c = GcmVectors.Cases[3];
+        byte[] plain = Convert.FromHexString(c.Plaintext);
+        byte[] aux = Convert.FromHexString(c.Nonce + c.Aad);
+        uint key = device.Runtime.LoadKey(DpuKeyType.AesGcm256, Convert.FromHexString(c.Key));
+        uint xts = device.Runtime.LoadKey(DpuKeyType.AesXts256, Key());
+        plain.CopyTo(device.Region.GetSpan(0, plain.Length));
+        aux.CopyTo(device.Region.GetSpan(8192, aux.Length));
+        uint n = (uint)plain.Length;
+        DpuDescriptor Gcm(ulong cookie, DpuOp op, ulong src, ulong dst, ulong tag, uint handle) => new()
+        {
+            Cookie = cookie, Op = op, SrcOffset = src, SrcLength = n, DstOffset = dst, DstCapacity = n,
+            MetaOffset = tag, MetaLength = 16, AuxOffset = 8192, AuxLength = (uint)aux.Length, KeyHandle = handle,
+        };
+
+        Dictionary<ulong, DpuCompletion> sealedDone = device.Run([Gcm(1, DpuOp.GcmEncrypt, 0, 4096, 12288, key)]);
+        Assert.Equal(DpuStatus.Ok, (DpuStatus)sealedDone[1].Status);
+        Assert.Equal(n, sealedDone[1].Bytes);
+        Assert.Equal(c.Ciphertext, Convert.ToHexStringLower(device.Region.GetSpan(4096, plain.Length)));
+        Assert.Equal(c.Tag, Convert.ToHexStringLower(device.Region.GetSpan(12288, 16)));
+
+        device.Region.GetSpan(12288, 16).CopyTo(device.Region.GetSpan(20480, 16));
+        device.Region.GetSpan(20480 + 15, 1)[0] ^= 1;
+        device.Region.GetSpan(24576, plain.Length).Fill(0xEE);
+        Dictionary<ulong, DpuCompletion> done = device.Run(
+        [
+            Gcm(2, DpuOp.GcmDecrypt, 4096, 16384, 12288, key),
+            Gcm(3, DpuOp.GcmDecrypt, 4096, 24576, 20480, key),                                  // a tag off by one bit
+            Gcm(4, DpuOp.GcmDecrypt, 4096, 28672, 12288, xts),                                  // an XTS key
+            Gcm(5, DpuOp.GcmEncrypt, 0, 30000, 12288, key) with { DstCapacity = n - 1 },        // lengths differ
+            Gcm(6, DpuOp.GcmEncrypt, 0, 30000, 12288, key) with { AuxLength = 11 },             // no whole nonce
+            Gcm(7, DpuOp.GcmEncrypt, 0, 30000, 12288, key) with { MetaLength = 15 },            // a short tag
+            Gcm(8, DpuOp.GcmEncrypt, 0, 30, 12288, key),                                        // dst partly over src
+            Gcm(9, DpuOp.GcmEncrypt, 0, 30000, 30010, key),                                     // tag inside dst
+            Gcm(10, DpuOp.GcmEncrypt, 0, 30000, 8192 + 4, key),                                 // tag over the nonce
+            Gcm(11, DpuOp.GcmEncrypt, 0, 30000, 12288, key) with { AuxOffset = (ulong)device.Region.Length - 8 },
+        ]);
+        Assert.Equal(DpuStatus.Ok, (DpuStatus)done[2].Status);
+        Assert.Equal(plain, device.Region.GetSpan(16384, plain.Length).ToArray());
+        Assert.Equal(DpuStatus.Authentication, (DpuStatus)done[3].Status);
+        Assert.Equal(0u, done[3].Bytes);
+        Assert.True(device.Region.GetSpan(24576, plain.Length).IndexOfAnyExcept((byte)0) < 0, "a failed open leaves its destination zeroed");
+        Assert.Equal(DpuStatus.Key, (DpuStatus)done[4].Status);
+        Assert.Equal(DpuStatus.Invalid, (DpuStatus)done[5].Status);
+        Assert.Equal(DpuStatus.Invalid, (DpuStatus)done[6].Status);
+        Assert.Equal(DpuStatus.Invalid, (DpuStatus)done[7].Status);
+        Assert.Equal(DpuStatus.Range, (DpuStatus)done[8].Status);
+        Assert.Equal(DpuStatus.Range, (DpuStatus)done[9].Status);
+        Assert.Equal(DpuStatus.Range, (DpuStatus)done[10].Status);
+        Assert.Equal(DpuStatus.Range, (DpuStatus)done[11].Status);
+
+        // In place: the ciphertext decrypted over itself.
+        Assert.Equal(DpuStatus.Ok, (DpuStatus)device.Run([Gcm(12, DpuOp.GcmDecrypt, 4096, 4096, 12288, key)])[12].Status);
+        Assert.Equal(plain, device.Region.GetSpan(4096, plain.Length).ToArray());
+    }
+
+    [Fact]
+    public void KeysAreTypedAndCheckedWhenLoaded()
+    {
+        using var device = new Device("workers=1");
+        Assert.Throws<NativeCallException>(() => device.Runtime.LoadKey(DpuKeyType.AesGcm256, new byte[64]));
+        Assert.Throws<NativeCallException>(() => device.Runtime.LoadKey(DpuKeyType.AesXts256, new byte[32]));
+        Assert.Throws<NativeCallException>(() => device.Runtime.LoadKey(DpuKeyType.AesXts256, new byte[64])); // equal halves
+        Assert.Throws<NativeCallException>(() => device.Runtime.LoadKey((DpuKeyType)3, new byte[32]));
+        uint gcm = device.Runtime.LoadKey(DpuKeyType.AesGcm256, new byte[32]);
+        byte[] data = Lz4TestData.Random(512, 3);
+        data.CopyTo(device.Region.GetSpan(0, 512));
+        Dictionary<ulong, DpuCompletion> done = device.Run(
+            [new DpuDescriptor { Cookie = 1, Op = DpuOp.XtsEncrypt, SrcLength = 512, DstOffset = 4096, DstCapacity = 512, KeyHandle = gcm, CryptoUnit = 512 }]);
+        Assert.Equal(DpuStatus.Key, (DpuStatus)done[1].Status);
     }
 
     [Fact]
@@ -185,7 +261,7 @@ public class DpuRuntimeTests
             new DpuDescriptor { Cookie = 3, Op = DpuOp.Lz4Compress, SrcLength = 100, DstOffset = size - 50, DstCapacity = 100 },
             new DpuDescriptor { Cookie = 4, Op = DpuOp.PiVerify, SrcLength = 512, MetaOffset = size, MetaLength = 8, BlockSize = 512, MetaSize = 8, PiFormat = DpuPiFormat.Guard16, PiType = 1, MetaMode = DpuAbi.MetaSeparate },
             new DpuDescriptor { Cookie = 5, Op = DpuOp.Lz4Compress, SrcLength = 100, DstOffset = 50, DstCapacity = 100 },
-            new DpuDescriptor { Cookie = 6, Op = DpuOp.Crc32C, SrcLength = 10, Reserved108 = 1 },
+            new DpuDescriptor { Cookie = 6, Op = DpuOp.Crc32C, SrcLength = 10, Reserved120 = 1 },
             new DpuDescriptor { Cookie = 7, Op = (DpuOp)42, SrcLength = 10 },
             new DpuDescriptor { Cookie = 8, Op = DpuOp.Crc32C, SrcLength = 2 << 20 },
             new DpuDescriptor { Cookie = 9, Op = DpuOp.Chain, ChainLength = 5, SrcLength = 10 },

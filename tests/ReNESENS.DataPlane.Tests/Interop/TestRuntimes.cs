@@ -20,7 +20,7 @@ internal static class TestRuntimes
             i->qps = 4; i->depth = 64; i->data = 65536; strcpy(i->name, "bad test runtime"); return 0; }
         int32_t rn_dpu_qp_create(void *d, int32_t fd, uint64_t s, uint32_t q, void **o) { (void)d; (void)fd; (void)s; (void)q; *o = &device; return 0; }
         int32_t rn_dpu_qp_destroy(void *q) { (void)q; return 0; }
-        int32_t rn_dpu_key_load(void *d, const uint8_t *k, uint32_t l, uint32_t *h) { (void)d; (void)k; (void)l; *h = 1; return 0; }
+        int32_t rn_dpu_key_load(void *d, uint32_t t, const uint8_t *k, uint32_t l, uint32_t *h) { (void)d; (void)t; (void)k; (void)l; *h = 1; return 0; }
         int32_t rn_dpu_key_destroy(void *d, uint32_t h) { (void)d; (void)h; return 0; }
         int32_t rn_dpu_submit(void *q, const void *x, uint32_t n) { (void)q; (void)x; (void)n; return 0; }
         int32_t rn_dpu_poll(void *q, void *x, uint32_t n) { (void)q; (void)x; (void)n; return 0; }
@@ -43,13 +43,13 @@ internal static class TestRuntimes
         static int device;
         static uint64_t pending[4096];
         static uint32_t count, emitted;
-        uint32_t rn_dpu_abi_version(void) { return 1; }
+        uint32_t rn_dpu_abi_version(void) { return 2; }
         int32_t rn_dpu_open(const char *c, void **d) { (void)c; *d = &device; return 0; }
-        int32_t rn_dpu_query(void *d, info_t *i) { (void)d; memset(i, 0, sizeof *i); i->abi = 1; i->ops = 0x7ff;
+        int32_t rn_dpu_query(void *d, info_t *i) { (void)d; memset(i, 0, sizeof *i); i->abi = 2; i->ops = 0x7ff;
             i->qps = 4; i->depth = 4096; i->data = 1 << 20; strcpy(i->name, "liar"); return 0; }
         int32_t rn_dpu_qp_create(void *d, int32_t fd, uint64_t s, uint32_t q, void **o) { (void)d; (void)fd; (void)s; (void)q; *o = &device; return 0; }
         int32_t rn_dpu_qp_destroy(void *q) { (void)q; return 0; }
-        int32_t rn_dpu_key_load(void *d, const uint8_t *k, uint32_t l, uint32_t *h) { (void)d; (void)k; (void)l; *h = 1; return 0; }
+        int32_t rn_dpu_key_load(void *d, uint32_t t, const uint8_t *k, uint32_t l, uint32_t *h) { (void)d; (void)t; (void)k; (void)l; *h = 1; return 0; }
         int32_t rn_dpu_key_destroy(void *d, uint32_t h) { (void)d; (void)h; return 0; }
         int32_t rn_dpu_submit(void *q, const desc_t *x, uint32_t n) { (void)q;
             for (uint32_t i = 0; i < n && count < 4096; i++) { pending[count++] = x[i].cookie; }
@@ -74,14 +74,14 @@ internal static class TestRuntimes
     /// <summary>The emulated device runtime shipped beside the library.</summary>
     internal static string Emulated => Path.Combine(AppContext.BaseDirectory, OffloadEngineOptions.EmulatedDeviceRuntime);
 
-    /// <summary>Reports ABI version 2.</summary>
-    internal static string WrongVersion => Build("wrong-version", "-DVERSION=2 -DOPS=0x7ffULL");
+    /// <summary>Reports ABI version 1 (the one before GCM).</summary>
+    internal static string WrongVersion => Build("wrong-version", "-DVERSION=1 -DOPS=0x7ffULL");
 
     /// <summary>Lacks rn_dpu_reset.</summary>
-    internal static string MissingSymbol => Build("missing-reset", "-DVERSION=1 -DOPS=0x7ffULL -DOMIT_RESET");
+    internal static string MissingSymbol => Build("missing-reset", "-DVERSION=2 -DOPS=0x7ffULL -DOMIT_RESET");
 
     /// <summary>Has no XTS (op mask without bits 8 and 9).</summary>
-    internal static string MissingCapability => Build("no-xts", "-DVERSION=1 -DOPS=0x4ffULL");
+    internal static string MissingCapability => Build("no-xts", "-DVERSION=2 -DOPS=0x4ffULL");
 
     /// <summary>Completes everything twice (a device error, then a duplicate "success") and invents cookies.</summary>
     internal static string Liar => Build("liar", "", LiarSource);

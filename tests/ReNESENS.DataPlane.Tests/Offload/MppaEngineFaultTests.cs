@@ -153,6 +153,31 @@ public sealed class MppaEngineFaultTests
         Assert.Equal(100, engine.Counters.Stale);
     }
 
+    [Fact]
+    public void GcmRunsInSoftwareOnADeviceWithoutIt()
+    {
+        // The liar's op mask has no GCM bits: the engine still serves GCM, in software, and says so in its counters.
+        OffloadEngineSelection selection = OffloadEngines.Open(new OffloadEngineOptions { DeviceRuntime = Interop.TestRuntimes.Liar });
+        using MppaEngine engine = Assert.IsType<MppaEngine>(selection.Engine);
+        Assert.False(engine.DeviceHasGcm);
+        Assert.True(engine.Capabilities.Supports(OffloadOpKind.GcmSeal));
+        var c = Kernels.GcmVectors.Cases[3];
+        OffloadKey key = engine.LoadKey(OffloadKeyKind.AesGcm256, Convert.FromHexString(c.Key));
+        using IOffloadQueuePair qp = engine.CreateQueuePair(4);
+        using DmaRegion region = EngineHarness.Region(1);
+        byte[] plain = Convert.FromHexString(c.Plaintext);
+        byte[] aux = Convert.FromHexString(c.Nonce + c.Aad);
+        plain.CopyTo(region.GetSpan(0, plain.Length));
+        aux.CopyTo(region.GetSpan(8192, aux.Length));
+        Dictionary<ulong, OffloadCompletion> done = EngineHarness.Run(qp,
+            [OffloadOp.Gcm(OffloadOpKind.GcmSeal, key, new DmaSlice(region, 0, plain.Length), new DmaSlice(region, 4096, plain.Length), new DmaSlice(region, 12288, 16), new DmaSlice(region, 8192, aux.Length), 1)]);
+        Assert.Equal(OffloadStatus.Success, done[1].Status);
+        Assert.Equal(c.Ciphertext, Convert.ToHexStringLower(region.GetSpan(4096, plain.Length)));
+        Assert.Equal(c.Tag, Convert.ToHexStringLower(region.GetSpan(12288, 16)));
+        Assert.Equal(1, engine.Counters.Routed);
+        Assert.Equal(0, engine.Counters.Submitted);
+    }
+
     private static MppaEngine Open(string config, ListLoggerFactory factory, TimeSpan? timeout = null)
     {
         OffloadEngineSelection selection = OffloadEngines.Open(new OffloadEngineOptions

@@ -22,7 +22,7 @@ public sealed class MppaEngineParityTests : IDisposable
 
     public MppaEngineParityTests(ITestOutputHelper output) => _output = output;
 
-    public static TheoryData<string> Scenarios() => ["crc", "pi", "lz4", "xts", "chains", "invalid"];
+    public static TheoryData<string> Scenarios() => ["crc", "pi", "lz4", "xts", "gcm", "chains", "invalid"];
 
     [Theory]
     [MemberData(nameof(Scenarios))]
@@ -80,18 +80,51 @@ public sealed class MppaEngineParityTests : IDisposable
         }
     }
 
-    [Fact]
-    public void GcmIsNotCarriedByTheDevice()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void GcmNistVectorsOnBothEngines(int index)
     {
-        using DmaRegion region = EngineHarness.Region(3);
-        OffloadKey key = _mppa.LoadKey(OffloadKeyKind.AesGcm256, new byte[32]);
-        using IOffloadQueuePair qp = _mppa.CreateQueuePair(8);
-        var slice = new DmaSlice(region, 0, 64);
-        Dictionary<ulong, OffloadCompletion> done = EngineHarness.Run(qp,
-            [OffloadOp.Gcm(OffloadOpKind.GcmSeal, key, slice, new DmaSlice(region, 4096, 64), new DmaSlice(region, 8192, 16), new DmaSlice(region, 12288, 12), 1)]);
-        Assert.Equal(OffloadStatus.Unsupported, done[1].Status);
-        Assert.False(_mppa.Capabilities.Supports(OffloadOpKind.GcmSeal));
-        Assert.Equal(1, _mppa.Counters.Unsupported);
+        // McGrew-Viega cases 13-16 (AES-256, 96-bit nonces): seal gives the published ciphertext and tag, open
+        // gives the plaintext back, and a tag with one bit flipped is refused with a zeroed destination.
+        var c = GcmVectors.Cases[index];
+        byte[] plain = Convert.FromHexString(c.Plaintext);
+        byte[] aux = Convert.FromHexString(c.Nonce + c.Aad);
+        foreach (IOffloadEngine engine in new IOffloadEngine[] { _software, _mppa })
+        {
+            using DmaRegion region = EngineHarness.Region(index);
+            OffloadKey key = engine.LoadKey(OffloadKeyKind.AesGcm256, Convert.FromHexString(c.Key));
+            plain.CopyTo(region.GetSpan(0, plain.Length));
+            aux.CopyTo(region.GetSpan(8192, aux.Length));
+            var nonceAndAad = new DmaSlice(region, 8192, aux.Length);
+            var tag = new DmaSlice(region, 12288, 16);
+            var sealedText = new DmaSlice(region, 4096, plain.Length);
+            using IOffloadQueuePair qp = engine.CreateQueuePair(8);
+            Dictionary<ulong, OffloadCompletion> done = EngineHarness.Run(qp,
+                [OffloadOp.Gcm(OffloadOpKind.GcmSeal, key, new DmaSlice(region, 0, plain.Length), sealedText, tag, nonceAndAad, 1)]);
+            Assert.Equal(new OffloadCompletion(1, OffloadOpKind.GcmSeal, OffloadStatus.Success, plain.Length, 0, -1, 0, 0), done[1]);
+            Assert.Equal(c.Ciphertext, Convert.ToHexStringLower(sealedText.Span));
+            Assert.Equal(c.Tag, Convert.ToHexStringLower(tag.Span));
+
+            tag.Span.CopyTo(region.GetSpan(20480, 16));
+            region.GetSpan(20480, 1)[0] ^= 0x80;
+            region.GetSpan(24576, plain.Length).Fill(0xEE);
+            done = EngineHarness.Run(qp,
+            [
+                OffloadOp.Gcm(OffloadOpKind.GcmOpen, key, sealedText, new DmaSlice(region, 16384, plain.Length), tag, nonceAndAad, 2),
+                OffloadOp.Gcm(OffloadOpKind.GcmOpen, key, sealedText, new DmaSlice(region, 24576, plain.Length), new DmaSlice(region, 20480, 16), nonceAndAad, 3),
+            ]);
+            Assert.Equal(OffloadStatus.Success, done[2].Status);
+            Assert.Equal(plain, region.GetSpan(16384, plain.Length).ToArray());
+            Assert.Equal(OffloadStatus.AuthenticationFailed, done[3].Status);
+            Assert.True(region.GetSpan(24576, plain.Length).IndexOfAnyExcept((byte)0) < 0);
+        }
+
+        // All three ran on the device, none in software.
+        Assert.Equal(3, _mppa.Counters.DeviceCompleted);
+        Assert.Equal(0, _mppa.Counters.Routed + _mppa.Counters.FailedOver);
     }
 
     public void Dispose()
@@ -115,6 +148,9 @@ public sealed class MppaEngineParityTests : IDisposable
                 break;
             case "xts":
                 Xts(r);
+                break;
+            case "gcm":
+                Gcm(r);
                 break;
             case "chains":
                 Chains(r);
@@ -264,6 +300,7 @@ public sealed class MppaEngineParityTests : IDisposable
         OffloadKey stale = r.Engine.LoadKey(OffloadKeyKind.AesXts256, EngineHarness.Key(99));
         r.Engine.UnloadKey(stale);
         var ops = new List<OffloadOp>();
+        var inPlace = new List<OffloadOp>();
         long at = 0;
         foreach ((int unit, int units) in new[] { (512, 8), (520, 8), (4096, 4), (16, 3), (100, 5) })
         {
@@ -272,7 +309,9 @@ public sealed class MppaEngineParityTests : IDisposable
             DmaSlice dst = r.Slice(at + length + 64, length);
             at += (2 * length) + 128;
             ops.Add(OffloadOp.Xts(OffloadOpKind.XtsEncrypt, key, src, dst, (ulong)unit * 1000, unit, r.NextTag()));
-            ops.Add(OffloadOp.Xts(OffloadOpKind.XtsDecrypt, key, src, src, ulong.MaxValue - 1, unit, r.NextTag())); // in place, the LBA wraps past 2^64
+
+            // In place (the LBA wraps past 2^64), in a batch of its own: operations of one batch may run in any order, or at once.
+            inPlace.Add(OffloadOp.Xts(OffloadOpKind.XtsDecrypt, key, src, src, ulong.MaxValue - 1, unit, r.NextTag()));
         }
 
         DmaSlice s = r.Slice(at, 4096);
@@ -281,6 +320,89 @@ public sealed class MppaEngineParityTests : IDisposable
         ops.Add(OffloadOp.Xts(OffloadOpKind.XtsEncrypt, key, s, r.Slice(at + 15000, 4096), 1, 8, r.NextTag()));        // unit too small
         ops.Add(OffloadOp.Xts(OffloadOpKind.XtsEncrypt, key, s, r.Slice(at + 100, 4096), 1, 512, r.NextTag()));        // partial overlap
         r.Run(ops);
+        r.Run(inPlace);
+    }
+
+    private static void Gcm(Recorder r)
+    {
+        byte[] keyBytes = EngineHarness.Key(7).AsSpan(0, AesGcmCipher.KeySizeInBytes).ToArray();
+        OffloadKey key = r.Engine.LoadKey(OffloadKeyKind.AesGcm256, keyBytes);
+        var seal = new List<OffloadOp>();
+        var open = new List<OffloadOp>();
+        var inPlace = new List<OffloadOp>();
+        var copies = new List<(DmaSlice From, DmaSlice To, int FlipAt)>();
+        var authentic = new List<bool>();
+        long at = 0;
+        DmaSlice Take(int length)
+        {
+            DmaSlice slice = r.Slice(at, length);
+            at += length + 64;
+            return slice;
+        }
+
+        foreach ((int length, int aad) in new[] { (0, 0), (0, 7), (1, 0), (15, 13), (16, 16), (17, 1), (4096, 20), (65536, 1001), (100_000, 0) })
+        {
+            DmaSlice src = Take(length);
+            DmaSlice dst = Take(length);
+            DmaSlice tag = Take(16);
+            DmaSlice aux = Take(12 + aad);
+            seal.Add(OffloadOp.Gcm(OffloadOpKind.GcmSeal, key, src, dst, tag, aux, r.NextTag()));
+            seal.Add(OffloadOp.Gcm(OffloadOpKind.GcmSeal, key, Take(length), Take(length), Take(16), aux, r.NextTag())); // other data, same nonce
+            open.Add(OffloadOp.Gcm(OffloadOpKind.GcmOpen, key, dst, Take(length), tag, aux, r.NextTag()));
+            authentic.Add(true);
+
+            // Copies of the ciphertext, the tag and the nonce + AAD with one bit flipped: each open fails.
+            DmaSlice badText = Take(length);
+            DmaSlice badTag = Take(16);
+            DmaSlice badAux = Take(12 + aad);
+            if (length > 0)
+            {
+                copies.Add((dst, badText, length / 2));
+                open.Add(OffloadOp.Gcm(OffloadOpKind.GcmOpen, key, badText, Take(length), tag, aux, r.NextTag()));
+                authentic.Add(false);
+            }
+
+            copies.Add((tag, badTag, 15));
+            copies.Add((aux, badAux, 12 + aad - 1));
+            open.Add(OffloadOp.Gcm(OffloadOpKind.GcmOpen, key, dst, Take(length), badTag, aux, r.NextTag()));
+            open.Add(OffloadOp.Gcm(OffloadOpKind.GcmOpen, key, dst, Take(length), tag, badAux, r.NextTag()));
+            authentic.AddRange([false, false]);
+
+            // In place, in a batch of its own: operations of one batch may run in any order, or at once.
+            inPlace.Add(OffloadOp.Gcm(OffloadOpKind.GcmOpen, key, dst, dst, tag, aux, r.NextTag()));
+        }
+
+        Assert.All(r.Run(seal), c => Assert.Equal(OffloadStatus.Success, c.Status));
+        foreach ((DmaSlice from, DmaSlice to, int flipAt) in copies)
+        {
+            from.Span.CopyTo(to.Span);
+            to.Span[flipAt] ^= 0x04;
+        }
+
+        IReadOnlyList<OffloadCompletion> opened = r.Run(open);
+        for (int i = 0; i < opened.Count; i++)
+        {
+            Assert.Equal(authentic[i] ? OffloadStatus.Success : OffloadStatus.AuthenticationFailed, opened[i].Status);
+        }
+
+        Assert.All(r.Run(inPlace), c => Assert.Equal(OffloadStatus.Success, c.Status));
+
+        // What the software engine refuses, or the device's rules keep in software: a short nonce, a short tag,
+        // lengths that differ, partial overlap, an XTS key, the tag inside the destination or over the nonce.
+        DmaSlice s = Take(4096);
+        DmaSlice d = Take(4096);
+        DmaSlice t = Take(16);
+        DmaSlice n = Take(40);
+        r.Run(
+        [
+            OffloadOp.Gcm(OffloadOpKind.GcmSeal, key, s, d, t, n.Slice(0, 11), r.NextTag()),
+            OffloadOp.Gcm(OffloadOpKind.GcmSeal, key, s, d, t.Slice(0, 15), n, r.NextTag()),
+            OffloadOp.Gcm(OffloadOpKind.GcmSeal, key, s, d.Slice(0, 4000), t, n, r.NextTag()),
+            OffloadOp.Gcm(OffloadOpKind.GcmSeal, key, s, r.Slice(s.Offset + 100, 4096), t, n, r.NextTag()),
+            OffloadOp.Gcm(OffloadOpKind.GcmSeal, r.Key, s, d, t, n, r.NextTag()),
+            OffloadOp.Gcm(OffloadOpKind.GcmSeal, key, s, d, d.Slice(100, 16), n, r.NextTag()),
+            OffloadOp.Gcm(OffloadOpKind.GcmSeal, key, s, d, n.Slice(4, 16), n, r.NextTag()),
+        ]);
     }
 
     private static void Chains(Recorder r)

@@ -52,7 +52,7 @@ public sealed class OffloadEnginesDeviceTests : IDisposable
 
     public static TheoryData<string, string> BadRuntimes() => new()
     {
-        { "wrong-version", "implements ABI version 2, this host needs 1" },
+        { "wrong-version", "implements ABI version 1, this host needs 2" },
         { "missing-symbol", "lacks rn_dpu_reset" },
         { "missing-capability", "the device lacks XtsEncrypt, XtsDecrypt" },
     };
