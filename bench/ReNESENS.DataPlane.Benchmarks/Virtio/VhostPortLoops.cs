@@ -20,11 +20,7 @@ internal static class VhostPortLoops
         {
             guest.PostTransmit(Burst);
             int n = guest.Port.ReceiveBurst(burst);
-            for (int i = 0; i < n; i++)
-            {
-                burst[i].Release();
-            }
-
+            PacketBuffer.ReleaseBurst(burst.AsSpan(0, n));
             total += n;
         }
 

@@ -57,10 +57,7 @@ internal static class VhostRateRun
             while (!Volatile.Read(ref stop))
             {
                 int n = port.ReceiveBurst(burst);
-                for (int i = 0; i < n; i++)
-                {
-                    burst[i].Release();
-                }
+                PacketBuffer.ReleaseBurst(burst.AsSpan(0, n));
 
                 Volatile.Write(ref received, received + n);
             }

@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using ReNESENS.DataPlane.Memory;
 
@@ -15,9 +17,16 @@ namespace ReNESENS.DataPlane.Virtio;
 /// </remarks>
 public sealed class VhostUserPort : IPacketPort
 {
+    /// <summary>Buffers taken from the guest's transmit ring per step of a receive burst.</summary>
+    private const int MaxBurst = 64;
+
     private readonly BufferPool _pool;
     private readonly ILogger _logger;
     private readonly int _maxPacketLength;
+
+    /// <summary>The buffers of one receive step and where each was taken from; data thread only.</summary>
+    private readonly VirtqueueBuffer[] _taken = new VirtqueueBuffer[MaxBurst];
+    private readonly QueuePosition[] _positions = new QueuePosition[MaxBurst];
 
     /// <summary>1 while the data thread is inside a burst: written by the data thread, read by the control thread while detaching.</summary>
     private int _busy;
@@ -81,7 +90,9 @@ public sealed class VhostUserPort : IPacketPort
     /// <inheritdoc />
     public int ReceiveBurst(Span<PacketBuffer> packets)
     {
-        Interlocked.Exchange(ref _busy, 1); // Full: pairs with Detach's store-then-load; the queue read below cannot pass it.
+        // B1: a plain store on x86, no fence: Detach's process-wide barrier (D2) orders it before the queue load
+        // below, or orders the load after Detach's null store. Both accesses are volatile, so the JIT keeps their order.
+        Volatile.Write(ref _busy, 1);
         try
         {
             Virtqueue? queue = Volatile.Read(ref _guestTransmit);
@@ -89,14 +100,14 @@ public sealed class VhostUserPort : IPacketPort
         }
         finally
         {
-            Volatile.Write(ref _busy, 0); // Release: every access to guest memory above happens before the control thread may unmap it.
+            Volatile.Write(ref _busy, 0); // B2: release: every access to guest memory above happens before the control thread may unmap it.
         }
     }
 
     /// <inheritdoc />
     public int TransmitBurst(ReadOnlySpan<PacketBuffer> packets)
     {
-        Interlocked.Exchange(ref _busy, 1); // Full: pairs with Detach's store-then-load; the queue read below cannot pass it.
+        Volatile.Write(ref _busy, 1); // B1, as in ReceiveBurst.
         try
         {
             Virtqueue? queue = Volatile.Read(ref _guestReceive);
@@ -111,7 +122,7 @@ public sealed class VhostUserPort : IPacketPort
         }
         finally
         {
-            Volatile.Write(ref _busy, 0); // Release: every access to guest memory above happens before the control thread may unmap it.
+            Volatile.Write(ref _busy, 0); // B2, as in ReceiveBurst.
         }
     }
 
@@ -162,10 +173,12 @@ public sealed class VhostUserPort : IPacketPort
             Volatile.Write(ref _guestReceive, null);
         }
 
-        // Full: the store above before the load of _busy below (Dekker with the burst's exchange-then-load).
-        Interlocked.MemoryBarrier();
+        // D2: every thread of the process runs a full barrier (membarrier): the data thread's B1 is visible to the
+        // load of _busy below, or its load of the queue comes after our null store. An asymmetric Dekker handshake:
+        // the data thread pays two plain stores per burst, the control thread one system call per detach.
+        Interlocked.MemoryBarrierProcessWide();
         var spin = default(SpinWait);
-        while (Volatile.Read(ref _busy) != 0)
+        while (Volatile.Read(ref _busy) != 0) // Pairs with B2.
         {
             spin.SpinOnce();
         }
@@ -174,45 +187,14 @@ public sealed class VhostUserPort : IPacketPort
     private unsafe int ReceiveFrom(Virtqueue queue, Span<PacketBuffer> packets)
     {
         int count = 0;
-        int headerLength = _headerLength;
-        Span<byte> header = stackalloc byte[VirtioNetHeader.Size];
         while (count < packets.Length)
         {
-            queue.ResetSegments();
-            QueuePosition position = queue.Position;
-            if (!queue.TryTake(deviceWrites: false, out VirtqueueBuffer buffer))
+            int got = ReceiveChunk(queue, packets[count..], out bool more);
+            count += got;
+            if (!more)
             {
                 break;
             }
-
-            if (!_pool.TryRent(out PacketBuffer? packet))
-            {
-                // No memory to hold it: leave it in the guest's ring for the next burst.
-                queue.Restore(position);
-                _receiveDrops++;
-                break;
-            }
-
-            var cursor = new SegmentCursor(queue.GetSegments(buffer));
-            long length = buffer.Length - headerLength;
-            if (length < 0 || length > _maxPacketLength || cursor.Read(header[..headerLength]) != headerLength || !TryCopyIn(ref cursor, packet, (int)length))
-            {
-                packet.Release();
-                _receiveDrops++;
-            }
-            else if (VirtioNetHeader.Read(header[..headerLength]).TryApplyTo(packet) != VirtioNetHeaderError.None)
-            {
-                packet.Release();
-                _receiveDrops++;
-            }
-            else
-            {
-                packets[count++] = packet;
-                _receivedPackets++;
-                _receivedBytes += length;
-            }
-
-            queue.AddUsed(buffer, 0);
         }
 
         queue.Flush();
@@ -223,6 +205,106 @@ public sealed class VhostUserPort : IPacketPort
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Takes up to <see cref="MaxBurst"/> buffers, rents their packet buffers in one go, copies each packet out.
+    /// Returns the packets stored from the start of <paramref name="packets"/>; <paramref name="more"/> when the
+    /// chunk was full and the ring may hold more.
+    /// </summary>
+    private unsafe int ReceiveChunk(Virtqueue queue, Span<PacketBuffer> packets, out bool more)
+    {
+        int want = Math.Min(packets.Length, MaxBurst);
+        Span<VirtqueueBuffer> taken = _taken;
+        Span<QueuePosition> positions = _positions;
+        queue.ResetSegments();
+        int n = 0;
+        while (n < want && queue.CanTakeChain)
+        {
+            positions[n] = queue.Position;
+            if (!queue.TryTake(deviceWrites: false, out taken[n]))
+            {
+                break;
+            }
+
+            n++;
+        }
+
+        more = n == MaxBurst;
+        if (n == 0)
+        {
+            return 0;
+        }
+
+        int rented = _pool.TryRentBurst(packets[..n]);
+        if (rented < n)
+        {
+            // No memory to hold the rest: leave them in the guest's ring for the next burst.
+            queue.Restore(positions[rented]);
+            _receiveDrops++;
+            more = false;
+            n = rented;
+        }
+
+        int headerLength = _headerLength;
+        int count = 0;
+        long bytes = 0;
+        for (int i = 0; i < n; i++)
+        {
+            PacketBuffer packet = packets[i];
+            ref VirtqueueBuffer buffer = ref taken[i];
+            long length = buffer.Length - headerLength;
+            if (length >= 0 && length <= _maxPacketLength && CopyIn(queue.GetSegments(buffer), packet, headerLength, (int)length))
+            {
+                packets[count++] = packet;
+                bytes += length;
+            }
+            else
+            {
+                packet.Release();
+                _receiveDrops++;
+            }
+
+            queue.AddUsed(buffer, 0);
+        }
+
+        _receivedPackets += count;
+        _receivedBytes += bytes;
+        return count;
+    }
+
+    /// <summary>Copies one packet out of its checked segments and applies its header: false to drop it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe bool CopyIn(ReadOnlySpan<BufferSegment> segments, PacketBuffer packet, int headerLength, int length)
+    {
+        // The header is copied once into this local, checked and applied from the copy only.
+        HeaderBytes header = default;
+        BufferSegment first = segments[0];
+        if (segments.Length == 1 && length <= packet.Tailroom)
+        {
+            // One descriptor with the header in front, as drivers lay out small packets: the header's first ten
+            // bytes (all but num_buffers, which a transmitted packet does not use) in two loads, then the frame.
+            // Invariant: the segment was translated whole and its length is headerLength + length >= 10.
+            header.Low = Unsafe.ReadUnaligned<ulong>(first.Pointer);
+            header.High = Unsafe.ReadUnaligned<ushort>(first.Pointer + 8);
+            new ReadOnlySpan<byte>(first.Pointer + headerLength, length).CopyTo(packet.Append(length));
+        }
+        else
+        {
+            var cursor = new SegmentCursor(segments);
+            if (cursor.Read(header.AsSpan()[..headerLength]) != headerLength || !TryCopyIn(ref cursor, packet, length))
+            {
+                return false;
+            }
+        }
+
+        // No flags, no segmentation, no checksum fields: a fresh buffer's metadata already says so (the common header).
+        if ((header.Low | (ushort)header.High) == 0)
+        {
+            return true;
+        }
+
+        return VirtioNetHeader.Read(header.AsSpan()[..headerLength]).TryApplyTo(packet) == VirtioNetHeaderError.None;
     }
 
     private bool TryCopyIn(ref SegmentCursor cursor, PacketBuffer head, int length)
@@ -256,13 +338,17 @@ public sealed class VhostUserPort : IPacketPort
         return true;
     }
 
-    private int TransmitTo(Virtqueue queue, ReadOnlySpan<PacketBuffer> packets)
+    private unsafe int TransmitTo(Virtqueue queue, ReadOnlySpan<PacketBuffer> packets)
     {
         int taken = 0;
+        int released = 0;
         int headerLength = _headerLength;
         bool mergeable = _mergeable;
         VirtqueueBuffer[] chains = _chains;
-        Span<byte> header = stackalloc byte[VirtioNetHeader.Size];
+        HeaderBytes header = default;
+        Span<byte> headerSpan = header.AsSpan()[..headerLength];
+        long bytes = 0;
+        int sent = 0;
         for (; taken < packets.Length; taken++)
         {
             PacketBuffer packet = packets[taken];
@@ -293,17 +379,51 @@ public sealed class VhostUserPort : IPacketPort
             {
                 // Larger than what the guest offers for one packet: drop it, give the buffers back.
                 queue.Restore(position);
+                PacketBuffer.ReleaseBurst(packets[released..taken]);
                 packet.Release();
+                released = taken + 1;
                 _transmitDrops++;
                 continue;
             }
 
-            VirtioNetHeader.FromPacket(packet, (ushort)(mergeable ? chainCount : 1)).Write(header[..headerLength]);
-            var cursor = new SegmentCursor(SpanOfChains(queue, chains, chainCount));
-            cursor.Write(header[..headerLength]);
-            foreach (PacketBuffer segment in packet.Segments)
+            ushort numBuffers = (ushort)(mergeable ? chainCount : 1);
+            if (packet.ChecksumState == ChecksumState.None && packet.GsoType == GsoType.None)
             {
-                cursor.Write(segment.Data);
+                // No offload metadata: all zero but num_buffers (bytes 10-11, past a legacy header's end).
+                header.Low = 0;
+                header.High = (uint)numBuffers << 16;
+            }
+            else
+            {
+                VirtioNetHeader.FromPacket(packet, numBuffers).Write(headerSpan);
+            }
+
+            ReadOnlySpan<BufferSegment> segments = SpanOfChains(queue, chains, chainCount);
+            if (segments.Length == 1 && packet.Next is null)
+            {
+                // One guest buffer, one packet segment: two straight copies.
+                // Invariant: the segment was translated whole and holds room >= need bytes.
+                byte* into = segments[0].Pointer;
+                Unsafe.WriteUnaligned(into, header.Low);
+                if (headerLength == VirtioNetHeader.Size)
+                {
+                    Unsafe.WriteUnaligned(into + 8, header.High);
+                }
+                else
+                {
+                    Unsafe.WriteUnaligned(into + 8, (ushort)header.High);
+                }
+
+                packet.Data.CopyTo(new Span<byte>(into + headerLength, packet.DataLength));
+            }
+            else
+            {
+                var cursor = new SegmentCursor(segments);
+                cursor.Write(headerSpan);
+                foreach (PacketBuffer segment in packet.Segments)
+                {
+                    cursor.Write(segment.Data);
+                }
             }
 
             long left = need;
@@ -314,13 +434,15 @@ public sealed class VhostUserPort : IPacketPort
                 left -= written;
             }
 
-            _transmittedPackets++;
-            _transmittedBytes += packet.PacketLength;
-            packet.Release();
+            bytes += packet.PacketLength;
+            sent++;
         }
 
     Done:
         queue.Flush();
+        _transmittedPackets += sent;
+        _transmittedBytes += bytes;
+        PacketBuffer.ReleaseBurst(packets[released..taken]);
         if (queue.Error != VirtqueueError.None && _failedReceive != queue)
         {
             _failedReceive = queue;
@@ -348,5 +470,20 @@ public sealed class VhostUserPort : IPacketPort
     {
         _descriptorErrors++;
         VhostUserLog.QueueStopped(_logger, Name, vring, error);
+    }
+
+    /// <summary>A virtio-net header's bytes in a local (the one copy of a header read from guest memory), little-endian.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 1, Size = VirtioNetHeader.Size)]
+    private struct HeaderBytes
+    {
+        /// <summary>Bytes 0-7: flags, gso_type, hdr_len, gso_size, csum_start.</summary>
+        public ulong Low;
+
+        /// <summary>Bytes 8-11: csum_offset, num_buffers.</summary>
+        public uint High;
+
+        /// <summary>The twelve bytes.</summary>
+        [UnscopedRef]
+        public Span<byte> AsSpan() => MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref this, 1));
     }
 }
