@@ -292,15 +292,21 @@ public sealed class BufferPool : IDisposable
         else
         {
             BufferCache cache = _caches.Value!;
+            PacketBuffer[] buffers = _buffers;
             while (n < into.Length && (cache.Count != 0 || Refill(cache)))
             {
-                int take = Math.Min(cache.Count, into.Length - n);
-                for (int i = 0; i < take; i++)
+                // The count in a local, written back once per run: the cache is this thread's alone.
+                int count = cache.Count;
+                int take = Math.Min(count, into.Length - n);
+                ReadOnlySpan<int> items = cache.Items.AsSpan(count - take, take);
+                for (int i = items.Length - 1; i >= 0; i--)
                 {
-                    PacketBuffer b = _buffers[cache.Items[--cache.Count]];
+                    PacketBuffer b = buffers[items[i]];
                     b.OnRent();
                     into[n++] = b;
                 }
+
+                cache.Count = count - take;
             }
         }
 
@@ -366,7 +372,8 @@ public sealed class BufferPool : IDisposable
     internal int PrepareReturn(PacketBuffer buffer)
     {
         int index = buffer.Index;
-        if ((uint)index >= (uint)_buffers.Length || !ReferenceEquals(_buffers[index], buffer))
+        PacketBuffer[] buffers = _buffers;
+        if ((uint)index >= (uint)buffers.Length || !ReferenceEquals(buffers[index], buffer))
         {
             MemoryThrowHelper.ThrowForeignBuffer();
         }
@@ -396,14 +403,17 @@ public sealed class BufferPool : IDisposable
         }
 
         BufferCache cache = _caches.Value!;
-        foreach (int index in indices)
+        while (!indices.IsEmpty)
         {
             if (cache.Count == cache.Items.Length)
             {
                 Flush(cache);
             }
 
-            cache.Items[cache.Count++] = index;
+            int n = Math.Min(indices.Length, cache.Items.Length - cache.Count);
+            indices[..n].CopyTo(cache.Items.AsSpan(cache.Count));
+            cache.Count += n;
+            indices = indices[n..];
         }
     }
 

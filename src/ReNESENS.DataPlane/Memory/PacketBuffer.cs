@@ -572,10 +572,16 @@ public sealed class PacketBuffer
     internal void OnRent() => Volatile.Write(ref RefCountField, 1); // No edge: the renter owns the buffer alone; others see it by the renter's own hand-off.
 
     /// <summary>Called by the pool when the count reached 0, before the buffer is published as free.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ResetForReuse()
     {
         _next = null;
-        _last = this;
+        if (!ReferenceEquals(_last, this))
+        {
+            // Only a chain head moved it: the test spares the common unchained buffer a GC write barrier.
+            _last = this;
+        }
+
         _isSegment = false;
         ResetFields();
     }
@@ -611,6 +617,7 @@ public sealed class PacketBuffer
         MemoryThrowHelper.ThrowNotRented();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ResetFields()
     {
         _dataOffset = _defaultHeadroom;

@@ -96,7 +96,12 @@ public sealed class VhostUserPort : IPacketPort
         try
         {
             Virtqueue? queue = Volatile.Read(ref _guestTransmit);
-            return queue is null ? 0 : ReceiveFrom(queue, packets);
+            return queue switch
+            {
+                null => 0,
+                SplitVirtqueue split => ReceiveFrom(new SplitAccess(split), packets),
+                _ => ReceiveFrom(new PackedAccess((PackedVirtqueue)queue), packets),
+            };
         }
         finally
         {
@@ -116,7 +121,9 @@ public sealed class VhostUserPort : IPacketPort
                 return 0;
             }
 
-            int taken = TransmitTo(queue, packets);
+            int taken = queue is SplitVirtqueue split
+                ? TransmitTo(new SplitAccess(split), packets)
+                : TransmitTo(new PackedAccess((PackedVirtqueue)queue), packets);
             _transmitNoRoom += packets.Length - taken;
             return taken;
         }
@@ -184,12 +191,14 @@ public sealed class VhostUserPort : IPacketPort
         }
     }
 
-    private unsafe int ReceiveFrom(Virtqueue queue, Span<PacketBuffer> packets)
+    private int ReceiveFrom<TQueue>(TQueue ring, Span<PacketBuffer> packets)
+        where TQueue : struct, IVirtqueueAccess
     {
+        Virtqueue queue = ring.Queue;
         int count = 0;
         while (count < packets.Length)
         {
-            int got = ReceiveChunk(queue, packets[count..], out bool more);
+            int got = ReceiveChunk(ring, packets[count..], out bool more);
             count += got;
             if (!more)
             {
@@ -212,8 +221,10 @@ public sealed class VhostUserPort : IPacketPort
     /// Returns the packets stored from the start of <paramref name="packets"/>; <paramref name="more"/> when the
     /// chunk was full and the ring may hold more.
     /// </summary>
-    private unsafe int ReceiveChunk(Virtqueue queue, Span<PacketBuffer> packets, out bool more)
+    private int ReceiveChunk<TQueue>(TQueue ring, Span<PacketBuffer> packets, out bool more)
+        where TQueue : struct, IVirtqueueAccess
     {
+        Virtqueue queue = ring.Queue;
         int want = Math.Min(packets.Length, MaxBurst);
         Span<VirtqueueBuffer> taken = _taken;
         Span<QueuePosition> positions = _positions;
@@ -221,8 +232,8 @@ public sealed class VhostUserPort : IPacketPort
         int n = 0;
         while (n < want && queue.CanTakeChain)
         {
-            positions[n] = queue.Position;
-            if (!queue.TryTake(deviceWrites: false, out taken[n]))
+            positions[n] = ring.Position;
+            if (!ring.TryTake(deviceWrites: false, out taken[n]))
             {
                 break;
             }
@@ -240,7 +251,7 @@ public sealed class VhostUserPort : IPacketPort
         if (rented < n)
         {
             // No memory to hold the rest: leave them in the guest's ring for the next burst.
-            queue.Restore(positions[rented]);
+            ring.Restore(positions[rented]);
             _receiveDrops++;
             more = false;
             n = rented;
@@ -256,7 +267,12 @@ public sealed class VhostUserPort : IPacketPort
             long length = buffer.Length - headerLength;
             if (length >= 0 && length <= _maxPacketLength && CopyIn(queue.GetSegments(buffer), packet, headerLength, (int)length))
             {
-                packets[count++] = packet;
+                if (count != i)
+                {
+                    packets[count] = packet;
+                }
+
+                count++;
                 bytes += length;
             }
             else
@@ -265,7 +281,7 @@ public sealed class VhostUserPort : IPacketPort
                 _receiveDrops++;
             }
 
-            queue.AddUsed(buffer, 0);
+            ring.AddUsed(buffer, 0);
         }
 
         _receivedPackets += count;
@@ -338,8 +354,10 @@ public sealed class VhostUserPort : IPacketPort
         return true;
     }
 
-    private unsafe int TransmitTo(Virtqueue queue, ReadOnlySpan<PacketBuffer> packets)
+    private unsafe int TransmitTo<TQueue>(TQueue ring, ReadOnlySpan<PacketBuffer> packets)
+        where TQueue : struct, IVirtqueueAccess
     {
+        Virtqueue queue = ring.Queue;
         int taken = 0;
         int released = 0;
         int headerLength = _headerLength;
@@ -354,7 +372,7 @@ public sealed class VhostUserPort : IPacketPort
             PacketBuffer packet = packets[taken];
             long need = (long)headerLength + packet.PacketLength;
             queue.ResetSegments();
-            QueuePosition position = queue.Position;
+            QueuePosition position = ring.Position;
             int chainCount = 0;
             long room = 0;
             bool fits = true;
@@ -366,9 +384,9 @@ public sealed class VhostUserPort : IPacketPort
                     break;
                 }
 
-                if (!queue.TryTake(deviceWrites: true, out chains[chainCount]))
+                if (!ring.TryTake(deviceWrites: true, out chains[chainCount]))
                 {
-                    queue.Restore(position);
+                    ring.Restore(position);
                     goto Done;
                 }
 
@@ -378,7 +396,7 @@ public sealed class VhostUserPort : IPacketPort
             if (!fits)
             {
                 // Larger than what the guest offers for one packet: drop it, give the buffers back.
-                queue.Restore(position);
+                ring.Restore(position);
                 PacketBuffer.ReleaseBurst(packets[released..taken]);
                 packet.Release();
                 released = taken + 1;
@@ -430,7 +448,7 @@ public sealed class VhostUserPort : IPacketPort
             for (int i = 0; i < chainCount; i++)
             {
                 long written = Math.Min(left, chains[i].Length);
-                queue.AddUsed(chains[i], (uint)written);
+                ring.AddUsed(chains[i], (uint)written);
                 left -= written;
             }
 
