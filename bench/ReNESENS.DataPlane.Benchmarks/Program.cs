@@ -8,7 +8,7 @@ namespace ReNESENS.DataPlane.Benchmarks;
 /// Entry point: <c>dotnet run -c Release -- --filter '*Ring*'</c> runs BenchmarkDotNet;
 /// <c>-- interleaved [rounds]</c> runs the paired cross-thread ring comparison instead,
 /// <c>-- lz4-interleaved [rounds]</c> the paired LZ4 one, <c>-- offload-interleaved [rounds]</c> the
-/// paired PI and offload engine one, <c>-- vhost-rate [rounds]</c> the vhost-user packet rate against
+/// paired PI and offload engine one, <c>-- vhost-rate [rounds] [sink,source,forward]</c> the vhost-user packet rates against
 /// DPDK's net_vhost (dpdk-testpmd generator; see Virtio/VhostRateRun.cs), <c>-- vhost-loop rx|tx [bursts]</c>
 /// the in-process vhost-user packet loop alone (for callgrind; see Virtio/VhostLoopRun.cs),
 /// <c>-- nvme [seconds]</c> the NVMe/TCP initiator against the sample target in another process,
@@ -38,7 +38,7 @@ internal static class Program
 
         if (args.Length > 0 && args[0] == "vhost-rate" && OperatingSystem.IsLinux())
         {
-            Virtio.VhostRateRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3);
+            Virtio.VhostRateRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3, args.Length > 2 ? args[2] : "sink,source,forward");
             return;
         }
 

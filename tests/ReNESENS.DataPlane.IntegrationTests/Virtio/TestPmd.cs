@@ -54,22 +54,24 @@ internal sealed partial class TestPmd : IAsyncDisposable
     /// <param name="queues">Receive and transmit queues.</param>
     /// <param name="forwardMode">txonly, rxonly, io...</param>
     /// <param name="singleFileSegments">Give <c>--single-file-segments</c> (virtio-user shares memory by file).</param>
-    public static async Task<TestPmd> StartAsync(string vdev, int cpu, int queues, string forwardMode, bool singleFileSegments = true)
+    /// <param name="secondVdev">A second <c>--vdev</c> (port 1), or null.</param>
+    /// <param name="totalMbufs">testpmd's <c>--total-num-mbufs</c>, or null for its default (which takes a few hundred MiB of huge pages).</param>
+    public static async Task<TestPmd> StartAsync(string vdev, int cpu, int queues, string forwardMode, bool singleFileSegments = true, string? secondVdev = null, int? totalMbufs = null)
     {
         try
         {
-            return await StartOnceAsync(vdev, cpu, queues, forwardMode, singleFileSegments);
+            return await StartOnceAsync(vdev, cpu, queues, forwardMode, singleFileSegments, secondVdev, totalMbufs);
         }
         catch (TimeoutException first)
         {
             // Seen about once in two full CI runs: testpmd reports the link up, then never prints its prompt.
             // One fresh start is allowed (the backend under test serves the new connection); a second hang fails.
             Console.Error.WriteLine($"dpdk-testpmd hung before its prompt; starting it once more. {first.Message}");
-            return await StartOnceAsync(vdev, cpu, queues, forwardMode, singleFileSegments);
+            return await StartOnceAsync(vdev, cpu, queues, forwardMode, singleFileSegments, secondVdev, totalMbufs);
         }
     }
 
-    private static async Task<TestPmd> StartOnceAsync(string vdev, int cpu, int queues, string forwardMode, bool singleFileSegments)
+    private static async Task<TestPmd> StartOnceAsync(string vdev, int cpu, int queues, string forwardMode, bool singleFileSegments, string? secondVdev, int? totalMbufs)
     {
         string prefix = $"rn-vhost-{Environment.ProcessId}-{Guid.NewGuid():N}"[..32];
         // stdbuf: testpmd prints with stdio, which a pipe would buffer until exit.
@@ -92,13 +94,26 @@ internal sealed partial class TestPmd : IAsyncDisposable
             info.ArgumentList.Add("--single-file-segments");
         }
 
+        info.ArgumentList.Add("--vdev");
+        info.ArgumentList.Add(vdev);
+        if (secondVdev is not null)
+        {
+            info.ArgumentList.Add("--vdev");
+            info.ArgumentList.Add(secondVdev);
+        }
+
         foreach (string a in new[]
         {
-            "--vdev", vdev, "--", "-i", "--nb-cores=1", $"--rxq={queues}", $"--txq={queues}",
+            "--", "-i", "--nb-cores=1", $"--rxq={queues}", $"--txq={queues}",
             $"--forward-mode={forwardMode}", "--no-lsc-interrupt", "--txpkts=64",
         })
         {
             info.ArgumentList.Add(a);
+        }
+
+        if (totalMbufs is { } mbufs)
+        {
+            info.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--total-num-mbufs={mbufs}"));
         }
 
         var pmd = new TestPmd(Process.Start(info)!, prefix);
@@ -147,11 +162,12 @@ internal sealed partial class TestPmd : IAsyncDisposable
         throw new TimeoutException($"dpdk-testpmd did not print '{text}' in {timeout}:\n{Output}");
     }
 
-    /// <summary>Runs <c>show port stats 0</c> and parses the counters and the rates since the previous call.</summary>
-    public async Task<PortStats> ShowPortStatsAsync()
+    /// <summary>Runs <c>show port stats</c> and parses the counters and the rates since the previous call.</summary>
+    /// <param name="port">The port number.</param>
+    public async Task<PortStats> ShowPortStatsAsync(int port = 0)
     {
         int mark = Output.Length;
-        await SendAsync("show port stats 0");
+        await SendAsync(string.Create(CultureInfo.InvariantCulture, $"show port stats {port}"));
 
         // Parse from the stats header on: the per-stream figures of a "stop" that testpmd prints late can still
         // arrive after the mark, and their TX-packets would be one queue's only.
