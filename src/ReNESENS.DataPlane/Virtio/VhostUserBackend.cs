@@ -191,6 +191,11 @@ public sealed class VhostUserBackend : IDisposable
         }
 
         ResetSession();
+        foreach (VhostUserPort port in _ports)
+        {
+            port.CloseWaitSet();
+        }
+
         _meter.Dispose();
     }
 
@@ -451,6 +456,8 @@ public sealed class VhostUserBackend : IDisposable
                 replySize = 8;
                 break;
             case VhostUserRequest.SetVringKick:
+                // A new kick for a running ring: the port must let go of the old one before it is closed.
+                StopRing((int)m.Index);
                 ring!.Kick?.Dispose();
                 ring.Kick = TakeEventFd(m.NoFd);
                 ring.Kicked = true;
@@ -613,7 +620,7 @@ public sealed class VhostUserBackend : IDisposable
             offloads,
             guestTransmit ? 0 : ring.Size);
         ring.Queue = queue;
-        port.Attach(guestTransmit, queue);
+        port.Attach(guestTransmit, queue, guestTransmit ? ring.Kick : null);
     }
 
     private void StopRing(int index)

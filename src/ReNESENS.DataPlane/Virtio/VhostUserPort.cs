@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using ReNESENS.DataPlane.Interop;
 using ReNESENS.DataPlane.Memory;
 
 namespace ReNESENS.DataPlane.Virtio;
@@ -12,10 +13,14 @@ namespace ReNESENS.DataPlane.Virtio;
 /// The port outlives frontend connections: while no frontend has the pair running, both sides move nothing.
 /// </summary>
 /// <remarks>
-/// One thread uses a port at a time (the data thread); the backend's control thread attaches and detaches the
-/// queues under a lock-free handshake, so a frontend that stops a ring or disconnects never races a burst.
+/// <para>One thread uses a port at a time (the data thread); the backend's control thread attaches and detaches the
+/// queues under a lock-free handshake, so a frontend that stops a ring or disconnects never races a burst.</para>
+/// <para>Event mode: <see cref="ReceiveReadyDescriptor"/> is an epoll set that holds the guest transmit ring's kick
+/// eventfd while a frontend has it running. <see cref="PrepareToWait"/> asks the driver to kick (event index or
+/// flags, as negotiated), <see cref="EndWait"/> consumes the kick and asks it to stop again, so a busy guest does
+/// not pay a kick per packet while the data thread is awake.</para>
 /// </remarks>
-public sealed class VhostUserPort : IPacketPort
+public sealed class VhostUserPort : IWaitablePort
 {
     /// <summary>Buffers taken from the guest's transmit ring per step of a receive burst.</summary>
     private const int MaxBurst = 64;
@@ -28,8 +33,14 @@ public sealed class VhostUserPort : IPacketPort
     private readonly VirtqueueBuffer[] _taken = new VirtqueueBuffer[MaxBurst];
     private readonly QueuePosition[] _positions = new QueuePosition[MaxBurst];
 
+    /// <summary>The receive descriptor of event mode; its member is <see cref="_kick"/> while attached.</summary>
+    private readonly EpollSet _waitSet = EpollSet.Create();
+
     /// <summary>1 while the data thread is inside a burst: written by the data thread, read by the control thread while detaching.</summary>
     private int _busy;
+
+    /// <summary>The guest transmit ring's kick eventfd (owned by the backend); written by the control thread before it attaches the queue and after it detached it.</summary>
+    private EventFd? _kick;
 
     /// <summary>The guest's transmit queue (vring 2n+1); written by the control thread only.</summary>
     private Virtqueue? _guestTransmit;
@@ -52,6 +63,7 @@ public sealed class VhostUserPort : IPacketPort
     private long _transmitDrops;
     private long _transmitNoRoom;
     private long _descriptorErrors;
+    private long _wakeups;
     private Virtqueue? _failedTransmit;
     private Virtqueue? _failedReceive;
 
@@ -85,7 +97,66 @@ public sealed class VhostUserPort : IPacketPort
         Volatile.Read(ref _transmittedBytes),
         Volatile.Read(ref _transmitDrops),
         Volatile.Read(ref _transmitNoRoom),
-        Volatile.Read(ref _descriptorErrors));
+        Volatile.Read(ref _descriptorErrors),
+        Volatile.Read(ref _wakeups));
+
+    /// <inheritdoc />
+    public SafeFdHandle ReceiveReadyDescriptor => _waitSet.Handle;
+
+    /// <inheritdoc />
+    /// <remarks>False (poll again) when the frontend gave no kick eventfd: such a ring can only be polled.</remarks>
+    public bool PrepareToWait()
+    {
+        Volatile.Write(ref _busy, 1); // B1, as in ReceiveBurst.
+        try
+        {
+            Virtqueue? queue = Volatile.Read(ref _guestTransmit);
+            if (queue is null)
+            {
+                // Nothing to receive until a frontend starts the ring; the wait's timeout brings the caller back.
+                return true;
+            }
+
+            if (_kick is null)
+            {
+                return false;
+            }
+
+            // Includes the full fence between the suppression store and the fresh read of the ring below.
+            queue.SetDriverNotifications(true);
+            return !queue.HasAvailable();
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0); // B2.
+        }
+    }
+
+    /// <inheritdoc />
+    public void EndWait()
+    {
+        Volatile.Write(ref _busy, 1); // B1.
+        try
+        {
+            Virtqueue? queue = Volatile.Read(ref _guestTransmit);
+            if (queue is null || _kick is null)
+            {
+                return;
+            }
+
+            // A kick that lands between these two lines only makes the next wait return at once.
+            if (_kick.TryReadReady(out _))
+            {
+                _wakeups++;
+            }
+
+            queue.SetDriverNotifications(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0); // B2.
+        }
+    }
 
     /// <inheritdoc />
     public int ReceiveBurst(Span<PacketBuffer> packets)
@@ -156,11 +227,20 @@ public sealed class VhostUserPort : IPacketPort
     }
 
     /// <summary>Starts serving a queue of this pair (control thread).</summary>
-    internal void Attach(bool guestTransmit, Virtqueue queue)
+    /// <param name="guestTransmit">The guest transmit ring (else the guest receive ring).</param>
+    /// <param name="queue">The running queue.</param>
+    /// <param name="kick">The guest transmit ring's kick eventfd, waited on in event mode; null without one. The backend owns it and closes it only after <see cref="Detach"/>.</param>
+    internal void Attach(bool guestTransmit, Virtqueue queue, EventFd? kick = null)
     {
         if (guestTransmit)
         {
-            Volatile.Write(ref _guestTransmit, queue); // Release: the queue's fields are visible before it is.
+            if (kick is not null)
+            {
+                _waitSet.Add(kick.Handle);
+            }
+
+            _kick = kick;
+            Volatile.Write(ref _guestTransmit, queue); // Release: the queue's fields and _kick are visible before it is.
         }
         else
         {
@@ -189,7 +269,17 @@ public sealed class VhostUserPort : IPacketPort
         {
             spin.SpinOnce();
         }
+
+        if (guestTransmit && _kick is not null)
+        {
+            // No data thread uses the kick any more; out of the set before the backend closes it.
+            _waitSet.Remove(_kick.Handle);
+            _kick = null;
+        }
     }
+
+    /// <summary>Closes the receive descriptor; the backend calls it when it is disposed, with every queue detached.</summary>
+    internal void CloseWaitSet() => _waitSet.Dispose();
 
     private int ReceiveFrom<TQueue>(TQueue ring, Span<PacketBuffer> packets)
         where TQueue : struct, IVirtqueueAccess
