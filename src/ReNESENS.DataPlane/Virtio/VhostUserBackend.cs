@@ -291,6 +291,7 @@ public sealed class VhostUserBackend : IDisposable
 
                 if (error == VhostUserProtocolError.None)
                 {
+                    VhostUserLog.Received(_logger, _options.SocketPath, message.Request, message.PayloadSize, message.NeedReply, fdCount, message.Index, message.Value);
                     error = Handle(connection, ref message);
                 }
 
@@ -515,6 +516,7 @@ public sealed class VhostUserBackend : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(message[8..], (uint)replySize);
             reply[..replySize].CopyTo(message[VhostUserMessage.HeaderSize..]);
             connection.Send(message[..(VhostUserMessage.HeaderSize + replySize)]);
+            VhostUserLog.Replied(_logger, _options.SocketPath, m.Request, replySize);
         }
 
         return error;
