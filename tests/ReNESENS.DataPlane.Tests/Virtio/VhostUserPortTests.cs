@@ -141,6 +141,50 @@ public sealed class VhostUserPortTests
     }
 
     [Theory]
+    [InlineData(24, 4)] // 24 buffers: a burst of 100 takes 24 packets and leaves the rest where they are.
+    [InlineData(200, 0)] // Enough: one burst of 100 (two internal steps of at most 64).
+    public void ABurstTakesWhatThePoolHoldsAndLeavesTheRestInTheRingInOrder(int buffers, int shortBursts)
+    {
+        using var g = new FakeGuest(size: 128);
+        using BufferPool pool = BufferPool.Create(buffers, 2048, PageKind.Small, cacheSize: 0);
+        var port = Attach(g, pool, guestTransmit: true, mergeable: false);
+        const int count = 100;
+        for (int i = 0; i < count; i++)
+        {
+            // Header all zero, then a 20-byte frame whose first byte is its number.
+            Span<byte> at = g.Bytes.Slice(FakeGuest.DataOffset + (i * 64), 32);
+            at.Clear();
+            at[12] = (byte)i;
+            g.WriteSplit(i, FakeGuest.Gpa(FakeGuest.DataOffset + (i * 64)), 32, 0, 0);
+            g.PublishSplit((ushort)i);
+        }
+
+        var burst = new PacketBuffer[count];
+        int next = 0;
+        for (int round = 0; next < count; round++)
+        {
+            int n = port.ReceiveBurst(burst);
+            Assert.Equal(Math.Min(buffers, count - next), n);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(20, burst[i].PacketLength);
+                Assert.Equal(next + i, burst[i].Data[0]);
+            }
+
+            next += n;
+            Assert.Equal(next, g.UsedIndex);
+            PacketBuffer.ReleaseBurst(burst.AsSpan(0, n));
+            Assert.True(round < 10);
+        }
+
+        VhostUserPortStatistics s = port.GetStatistics();
+        Assert.Equal(count, s.ReceivedPackets);
+        Assert.Equal(20 * count, s.ReceivedBytes);
+        Assert.Equal(shortBursts, s.ReceiveDrops); // Each short burst counts once: the packets themselves all arrived.
+        Assert.Equal(buffers, pool.Available);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void EventModeArmsTheKickOnlyWhileWaitingAndWakesOnIt(bool eventIndex)
