@@ -8,8 +8,9 @@ namespace ReNESENS.DataPlane.Benchmarks;
 /// Entry point: <c>dotnet run -c Release -- --filter '*Ring*'</c> runs BenchmarkDotNet;
 /// <c>-- interleaved [rounds]</c> runs the paired cross-thread ring comparison instead,
 /// <c>-- lz4-interleaved [rounds]</c> the paired LZ4 one, <c>-- offload-interleaved [rounds]</c> the
-/// paired PI and offload engine one, <c>-- vhost-rate [rounds]</c> the vhost-user packet rate against
-/// DPDK's net_vhost (dpdk-testpmd generator; see Virtio/VhostRateRun.cs),
+/// paired PI and offload engine one, <c>-- vhost-rate [rounds] [sink,source,forward]</c> the vhost-user packet rates against
+/// DPDK's net_vhost (dpdk-testpmd generator; see Virtio/VhostRateRun.cs), <c>-- vhost-loop rx|tx [bursts]</c>
+/// the in-process vhost-user packet loop alone (for callgrind; see Virtio/VhostLoopRun.cs),
 /// <c>-- nvme [seconds]</c> the NVMe/TCP initiator against the sample target in another process,
 /// beside a plain-TCP ceiling, <c>-- boundary-profile CASE ROUNDS</c> a driver of the device boundary for
 /// profilers (see Offload/BoundaryProfileRun.cs).
@@ -38,7 +39,13 @@ internal static class Program
 
         if (args.Length > 0 && args[0] == "vhost-rate" && OperatingSystem.IsLinux())
         {
-            Virtio.VhostRateRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3);
+            Virtio.VhostRateRun.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3, args.Length > 2 ? args[2] : "sink,source,forward");
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "vhost-loop")
+        {
+            Virtio.VhostLoopRun.Run(args.Length > 1 ? args[1] : "rx", args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100_000);
             return;
         }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ReNESENS.DataPlane.Interop;
 using ReNESENS.DataPlane.Memory;
 using ReNESENS.DataPlane.Virtio;
 
@@ -17,8 +18,8 @@ namespace ReNESENS.DataPlane.Hosting;
 /// <remarks>
 /// Each backend has its own <see cref="BufferPool"/>. The returned queues are <see cref="IDisposable"/>: the hosted
 /// switch disposes them when it stops, which closes the socket, releases the frontend's memory and then the pool.
-/// vhost-user queues have no receive descriptor (they are not <see cref="IWaitablePort"/>), so a forwarding thread
-/// that serves one busy-polls also in <see cref="Switching.ForwardingMode.Event"/> mode.
+/// vhost-user queues are <see cref="IWaitablePort"/> (their descriptor holds the kick eventfd), so in
+/// <see cref="Switching.ForwardingMode.Event"/> mode a forwarding thread sleeps until a guest kicks.
 /// </remarks>
 public sealed class VhostUserSwitchPortFactory : ISwitchPortFactory
 {
@@ -155,9 +156,15 @@ public sealed class VhostUserSwitchPortFactory : ISwitchPortFactory
     }
 
     /// <summary>A queue pair of the backend that closes the backend when the switch host disposes it.</summary>
-    private sealed class OwnedQueue(VhostUserPort port, Owner owner) : IPacketPort, IDisposable
+    private sealed class OwnedQueue(VhostUserPort port, Owner owner) : IWaitablePort, IDisposable
     {
         public string Name => port.Name;
+
+        public SafeFdHandle ReceiveReadyDescriptor => port.ReceiveReadyDescriptor;
+
+        public bool PrepareToWait() => port.PrepareToWait();
+
+        public void EndWait() => port.EndWait();
 
         public PortOffloads TransmitOffloads => port.TransmitOffloads;
 

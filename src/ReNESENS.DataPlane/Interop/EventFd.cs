@@ -51,6 +51,24 @@ public sealed class EventFd : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Reads and resets the counter if it is not zero, without blocking whatever the descriptor's flags (an eventfd
+    /// received from a frontend keeps the flags its owner gave it). Returns false when the counter is zero.
+    /// </summary>
+    internal bool TryReadReady(out ulong value)
+    {
+        ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
+        int rc = NativeMethods.EventFdTryRead(Handle.Fd, out value);
+        if (rc == -NativeError.EAGAIN)
+        {
+            value = 0;
+            return false;
+        }
+
+        NativeError.Check(rc, "rn_eventfd_try_read");
+        return true;
+    }
+
     /// <summary>Closes the descriptor.</summary>
     public void Dispose() => Handle.Dispose();
 }

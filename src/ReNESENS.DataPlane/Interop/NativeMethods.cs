@@ -14,6 +14,8 @@ internal static unsafe partial class NativeMethods
     internal const int PageHuge = 1;
     internal const int EventFdNonBlock = 1;
     internal const int EventFdSemaphore = 2;
+    internal const int EpollAdd = 1;
+    internal const int EpollDelete = 2;
     internal const int TapVnetHeader = 1;
     internal const int TapMultiQueue = 2;
     internal const int MaxFds = 16;
@@ -54,6 +56,15 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library, EntryPoint = "rn_eventfd_read")]
     internal static partial int EventFdRead(int fd, out ulong value);
+
+    [LibraryImport(Library, EntryPoint = "rn_eventfd_try_read")]
+    internal static partial int EventFdTryRead(int fd, out ulong value);
+
+    [LibraryImport(Library, EntryPoint = "rn_epoll_create")]
+    internal static partial int EpollCreate(out int fd);
+
+    [LibraryImport(Library, EntryPoint = "rn_epoll_ctl")]
+    internal static partial int EpollControl(int epfd, int op, int fd);
 
     [LibraryImport(Library, EntryPoint = "rn_socketpair")]
     internal static partial int SocketPair(int* fds);

@@ -292,15 +292,21 @@ public sealed class BufferPool : IDisposable
         else
         {
             BufferCache cache = _caches.Value!;
+            PacketBuffer[] buffers = _buffers;
             while (n < into.Length && (cache.Count != 0 || Refill(cache)))
             {
-                int take = Math.Min(cache.Count, into.Length - n);
-                for (int i = 0; i < take; i++)
+                // The count in a local, written back once per run: the cache is this thread's alone.
+                int count = cache.Count;
+                int take = Math.Min(count, into.Length - n);
+                ReadOnlySpan<int> items = cache.Items.AsSpan(count - take, take);
+                for (int i = items.Length - 1; i >= 0; i--)
                 {
-                    PacketBuffer b = _buffers[cache.Items[--cache.Count]];
+                    PacketBuffer b = buffers[items[i]];
                     b.OnRent();
                     into[n++] = b;
                 }
+
+                cache.Count = count - take;
             }
         }
 
@@ -340,19 +346,7 @@ public sealed class BufferPool : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Return(PacketBuffer buffer)
     {
-        int index = buffer.Index;
-        if ((uint)index >= (uint)_buffers.Length || !ReferenceEquals(_buffers[index], buffer))
-        {
-            MemoryThrowHelper.ThrowForeignBuffer();
-        }
-
-        // Same thread as the 1-to-0 CAS that led here (program order); Volatile only for a whole read.
-        if (Volatile.Read(ref buffer.RefCountField) != 0)
-        {
-            MemoryThrowHelper.ThrowStillReferenced();
-        }
-
-        buffer.ResetForReuse();
+        int index = PrepareReturn(buffer);
         if (_caches is null || _disposed != 0)
         {
             // After Dispose the caches are gone; late releases go straight to the global list so the counts stay right.
@@ -367,6 +361,60 @@ public sealed class BufferPool : IDisposable
         }
 
         cache.Items[cache.Count++] = index;
+    }
+
+    /// <summary>
+    /// The checks and reset of <see cref="Return"/> for a buffer whose count just reached zero, without giving it
+    /// back yet: <see cref="ReturnBurst"/> takes the index this returns.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The buffer belongs to another pool, or is still referenced.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int PrepareReturn(PacketBuffer buffer)
+    {
+        int index = buffer.Index;
+        PacketBuffer[] buffers = _buffers;
+        if ((uint)index >= (uint)buffers.Length || !ReferenceEquals(buffers[index], buffer))
+        {
+            MemoryThrowHelper.ThrowForeignBuffer();
+        }
+
+        // Same thread as the 1-to-0 transition that led here (program order); Volatile only for a whole read.
+        if (Volatile.Read(ref buffer.RefCountField) != 0)
+        {
+            MemoryThrowHelper.ThrowStillReferenced();
+        }
+
+        buffer.ResetForReuse();
+        return index;
+    }
+
+    /// <summary>Gives back buffers prepared by <see cref="PrepareReturn"/>: one cache look-up for the whole burst.</summary>
+    internal void ReturnBurst(ReadOnlySpan<int> indices)
+    {
+        if (indices.IsEmpty)
+        {
+            return;
+        }
+
+        if (_caches is null || _disposed != 0)
+        {
+            _free.Push(indices);
+            return;
+        }
+
+        BufferCache cache = _caches.Value!;
+        while (!indices.IsEmpty)
+        {
+            if (cache.Count == cache.Items.Length)
+            {
+                Flush(cache);
+            }
+
+            int n = Math.Min(indices.Length, cache.Items.Length - cache.Count);
+            indices[..n].CopyTo(cache.Items.AsSpan(cache.Count));
+            cache.Count += n;
+            indices = indices[n..];
+        }
     }
 
     /// <summary>

@@ -397,7 +397,8 @@ public sealed class PacketBuffer
     /// </summary>
     /// <remarks>
     /// Releasing a free buffer is detected. Releasing a buffer that has meanwhile been rented again by
-    /// someone else cannot be told apart from a legitimate release (as with <c>rte_mbuf</c>).
+    /// someone else cannot be told apart from a legitimate release, nor can two threads releasing the same
+    /// last reference at the same instant (as with <c>rte_mbuf</c>: the sole holder frees without an atomic).
     /// </remarks>
     /// <exception cref="InvalidOperationException">The buffer is already free (released twice), or a segment (release the head).</exception>
     public void Release()
@@ -410,6 +411,55 @@ public sealed class PacketBuffer
         if (DecrementReference())
         {
             FreeChain();
+        }
+    }
+
+    /// <summary>
+    /// Drops one reference of each packet, as <see cref="Release"/> on each in order, but returns the buffers
+    /// freed to their pool in bursts (one per-thread cache look-up per run of buffers of one pool, like DPDK's
+    /// <c>rte_pktmbuf_free_bulk</c>). The span's elements are not cleared.
+    /// </summary>
+    /// <param name="packets">Heads of packets the caller holds a reference to; none may appear twice.</param>
+    /// <exception cref="InvalidOperationException">A buffer is already free or a segment; the packets before it were released.</exception>
+    public static void ReleaseBurst(ReadOnlySpan<PacketBuffer> packets)
+    {
+        // Freed unchained heads of one pool wait here and go back together.
+        Span<int> freed = stackalloc int[32];
+        int count = 0;
+        BufferPool? pool = null;
+        try
+        {
+            foreach (PacketBuffer p in packets)
+            {
+                if (p._isSegment)
+                {
+                    MemoryThrowHelper.ThrowSegment();
+                }
+
+                if (!p.DecrementReference())
+                {
+                    continue;
+                }
+
+                if (p._next is not null)
+                {
+                    p.FreeChain();
+                    continue;
+                }
+
+                if (!ReferenceEquals(p._pool, pool) || count == freed.Length)
+                {
+                    pool?.ReturnBurst(freed[..count]);
+                    count = 0;
+                    pool = p._pool;
+                }
+
+                freed[count++] = p._pool.PrepareReturn(p);
+            }
+        }
+        finally
+        {
+            pool?.ReturnBurst(freed[..count]);
         }
     }
 
@@ -522,10 +572,16 @@ public sealed class PacketBuffer
     internal void OnRent() => Volatile.Write(ref RefCountField, 1); // No edge: the renter owns the buffer alone; others see it by the renter's own hand-off.
 
     /// <summary>Called by the pool when the count reached 0, before the buffer is published as free.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ResetForReuse()
     {
         _next = null;
-        _last = this;
+        if (!ReferenceEquals(_last, this))
+        {
+            // Only a chain head moved it: the test spares the common unchained buffer a GC write barrier.
+            _last = this;
+        }
+
         _isSegment = false;
         ResetFields();
     }
@@ -561,6 +617,7 @@ public sealed class PacketBuffer
         MemoryThrowHelper.ThrowNotRented();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ResetFields()
     {
         _dataOffset = _defaultHeadroom;
@@ -580,8 +637,17 @@ public sealed class PacketBuffer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool DecrementReference()
     {
-        // C1, as in AddRef.
+        // C1, as in AddRef; A1: acquire, pairs with the C3 of a holder that dropped its reference before us.
         int current = Volatile.Read(ref RefCountField);
+        if (current == 1)
+        {
+            // The only reference is ours: nobody else may change the count (AddRef needs a reference), so no
+            // atomic is needed (as rte_pktmbuf_prefree_seg). The index travels to the next renter by the same
+            // thread's cache or by R1 in FreeIndexStack, which publishes every write made to the buffer.
+            Volatile.Write(ref RefCountField, 0);
+            return true;
+        }
+
         while (true)
         {
             if (current <= 0)

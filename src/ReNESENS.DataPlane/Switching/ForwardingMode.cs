@@ -7,9 +7,9 @@ public enum ForwardingMode
     Poll = 0,
 
     /// <summary>
-    /// After an empty pass, wait on the ports' descriptors (<see cref="Virtio.IWaitablePort"/>) with poll(2). A forwarding
-    /// thread with a queue that has no descriptor (a vhost-user queue pair) busy-polls instead, as in <see cref="Poll"/>
-    /// mode; the switch logs which thread and port at start.
+    /// After an empty pass, wait on the ports' descriptors (<see cref="Virtio.IWaitablePort"/>: TAP queues and vhost-user
+    /// queue pairs) with poll(2). A forwarding thread with a queue that has no descriptor busy-polls instead, as in
+    /// <see cref="Poll"/> mode; the switch logs which thread and port at start.
     /// </summary>
     Event,
 }

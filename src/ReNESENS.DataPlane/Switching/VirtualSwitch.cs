@@ -234,6 +234,7 @@ public sealed class VirtualSwitch : IDisposable
         private readonly int[] _pendingCount;
         private readonly PacketBuffer[] _segments = new PacketBuffer[64];
         private readonly bool[] _failed;
+        private readonly IWaitablePort[] _waitPorts;
         private readonly int[] _waitFds;
         private readonly byte[] _ready;
 
@@ -251,17 +252,18 @@ public sealed class VirtualSwitch : IDisposable
                 _pending[i] = new PacketBuffer[owner._options.BurstSize * 2];
             }
 
-            var fds = new List<int>();
+            var waitable = new List<IWaitablePort>();
             foreach (SwitchPort p in _ports)
             {
                 if (p.Queues[index] is IWaitablePort w)
                 {
-                    fds.Add(w.ReceiveReadyDescriptor.Fd);
+                    waitable.Add(w);
                 }
             }
 
-            CanWait = fds.Count == _ports.Length && fds.Count <= TapDevice.MaxPollDescriptors;
-            _waitFds = [.. fds];
+            CanWait = waitable.Count == _ports.Length && waitable.Count <= TapDevice.MaxPollDescriptors;
+            _waitPorts = [.. waitable];
+            _waitFds = [.. waitable.Select(w => w.ReceiveReadyDescriptor.Fd)];
             _ready = new byte[_waitFds.Length];
         }
 
@@ -269,7 +271,26 @@ public sealed class VirtualSwitch : IDisposable
 
         internal bool CanWait { get; }
 
-        internal void Wait(int timeoutMs) => TapDevice.PollReadable(_waitFds, timeoutMs, _ready);
+        /// <summary>Arms every port, sleeps on their descriptors unless one already has work, then disarms them all.</summary>
+        internal void Wait(int timeoutMs)
+        {
+            bool sleep = true;
+            foreach (IWaitablePort port in _waitPorts)
+            {
+                // Every port is armed, even after one said it has work: EndWait below disarms them all alike.
+                sleep &= port.PrepareToWait();
+            }
+
+            if (sleep)
+            {
+                TapDevice.PollReadable(_waitFds, timeoutMs, _ready);
+            }
+
+            foreach (IWaitablePort port in _waitPorts)
+            {
+                port.EndWait();
+            }
+        }
 
         internal int Pass()
         {

@@ -61,6 +61,7 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
         return d == null || a == null || u == null ? null : new SplitVirtqueue(memory, size, indirect, eventIndex, d, a, u, start);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal override bool TryTake(bool deviceWrites, out VirtqueueBuffer buffer)
     {
         buffer = default;
@@ -77,7 +78,16 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
         // Read once: the guest may rewrite the ring entry after this.
         ushort head = Volatile.Read(ref _availRing[_lastAvail & _mask]);
         buffer = BeginBuffer();
-        VirtqueueError error = Walk(head, deviceWrites, ref buffer);
+        if (head >= Size)
+        {
+            return Fail(VirtqueueError.DescriptorIndexOutOfRange);
+        }
+
+        // The one copy of the head descriptor: head < Size was checked, so it lies inside the table.
+        SplitDescriptor first = Unsafe.ReadUnaligned<SplitDescriptor>(_descriptors + (head * DescriptorSize));
+        VirtqueueError error = (first.Flags & (FlagNext | FlagIndirect)) == 0
+            ? AddSegment(first.Address, first.Length, first.Flags, deviceWrites, ref buffer) // A chain of one: the common case.
+            : Walk(first, deviceWrites, ref buffer);
         if (error != VirtqueueError.None)
         {
             return Fail(error);
@@ -167,18 +177,16 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
         return pending != 0;
     }
 
-    private VirtqueueError Walk(ushort head, bool deviceWrites, ref VirtqueueBuffer buffer)
+    /// <summary>Follows a chain from its head descriptor (already copied, by <see cref="TryTake"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private VirtqueueError Walk(SplitDescriptor head, bool deviceWrites, ref VirtqueueBuffer buffer)
     {
-        if (head >= Size)
-        {
-            return VirtqueueError.DescriptorIndexOutOfRange;
-        }
-
         byte* table = _descriptors;
         int tableSize = Size;
         int budget = Size;
-        int index = head;
+        int index = 0;
         bool inIndirect = false;
+        SplitDescriptor d = head;
         for (bool first = true; ; first = false)
         {
             if (budget-- == 0)
@@ -186,8 +194,12 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
                 return VirtqueueError.ChainTooLong;
             }
 
-            // The one copy of this descriptor: index < tableSize was checked, so it lies inside the table.
-            SplitDescriptor d = Unsafe.ReadUnaligned<SplitDescriptor>(table + (index * DescriptorSize));
+            if (!first)
+            {
+                // The one copy of this descriptor: index < tableSize was checked, so it lies inside the table.
+                d = Unsafe.ReadUnaligned<SplitDescriptor>(table + (index * DescriptorSize));
+            }
+
             if ((d.Flags & FlagIndirect) != 0)
             {
                 if (inIndirect || !first || (d.Flags & FlagNext) != 0)

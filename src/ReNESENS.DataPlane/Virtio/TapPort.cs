@@ -79,6 +79,16 @@ public sealed unsafe class TapPort : IWaitablePort, IDisposable
     /// <inheritdoc />
     public SafeFdHandle ReceiveReadyDescriptor => _fd;
 
+    /// <inheritdoc />
+    /// <remarks>A TAP descriptor is readable exactly while frames wait: nothing to arm.</remarks>
+    public bool PrepareToWait() => true;
+
+    /// <inheritdoc />
+    /// <remarks>Nothing to consume: reading the frames clears readability.</remarks>
+    public void EndWait()
+    {
+    }
+
     /// <summary>Frames received and handed out.</summary>
     public long ReceivedPackets => Volatile.Read(ref _receivedPackets);
 

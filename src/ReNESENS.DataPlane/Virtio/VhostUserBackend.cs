@@ -191,6 +191,11 @@ public sealed class VhostUserBackend : IDisposable
         }
 
         ResetSession();
+        foreach (VhostUserPort port in _ports)
+        {
+            port.CloseWaitSet();
+        }
+
         _meter.Dispose();
     }
 
@@ -286,6 +291,7 @@ public sealed class VhostUserBackend : IDisposable
 
                 if (error == VhostUserProtocolError.None)
                 {
+                    VhostUserLog.Received(_logger, _options.SocketPath, message.Request, message.PayloadSize, message.NeedReply, fdCount, message.Index, message.Value);
                     error = Handle(connection, ref message);
                 }
 
@@ -451,6 +457,8 @@ public sealed class VhostUserBackend : IDisposable
                 replySize = 8;
                 break;
             case VhostUserRequest.SetVringKick:
+                // A new kick for a running ring: the port must let go of the old one before it is closed.
+                StopRing((int)m.Index);
                 ring!.Kick?.Dispose();
                 ring.Kick = TakeEventFd(m.NoFd);
                 ring.Kicked = true;
@@ -508,6 +516,7 @@ public sealed class VhostUserBackend : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(message[8..], (uint)replySize);
             reply[..replySize].CopyTo(message[VhostUserMessage.HeaderSize..]);
             connection.Send(message[..(VhostUserMessage.HeaderSize + replySize)]);
+            VhostUserLog.Replied(_logger, _options.SocketPath, m.Request, replySize);
         }
 
         return error;
@@ -613,7 +622,7 @@ public sealed class VhostUserBackend : IDisposable
             offloads,
             guestTransmit ? 0 : ring.Size);
         ring.Queue = queue;
-        port.Attach(guestTransmit, queue);
+        port.Attach(guestTransmit, queue, guestTransmit ? ring.Kick : null);
     }
 
     private void StopRing(int index)

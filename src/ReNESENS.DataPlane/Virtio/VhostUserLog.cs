@@ -25,4 +25,10 @@ internal static partial class VhostUserLog
 
     [LoggerMessage(EventId = 6007, Level = LogLevel.Error, Message = "vhost-user {Path}: control loop failed")]
     internal static partial void LoopFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 6008, Level = LogLevel.Debug, Message = "vhost-user {Path}: received {Request} (size {Size}, need reply {NeedReply}, {Fds} fd(s), index {Index}, value 0x{Value:x})")]
+    internal static partial void Received(ILogger logger, string path, VhostUserRequest request, int size, bool needReply, int fds, uint index, ulong value);
+
+    [LoggerMessage(EventId = 6009, Level = LogLevel.Debug, Message = "vhost-user {Path}: replied to {Request} with {Size} byte(s)")]
+    internal static partial void Replied(ILogger logger, string path, VhostUserRequest request, int size);
 }

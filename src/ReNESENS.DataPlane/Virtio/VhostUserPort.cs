@@ -1,5 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using ReNESENS.DataPlane.Interop;
 using ReNESENS.DataPlane.Memory;
 
 namespace ReNESENS.DataPlane.Virtio;
@@ -10,17 +13,34 @@ namespace ReNESENS.DataPlane.Virtio;
 /// The port outlives frontend connections: while no frontend has the pair running, both sides move nothing.
 /// </summary>
 /// <remarks>
-/// One thread uses a port at a time (the data thread); the backend's control thread attaches and detaches the
-/// queues under a lock-free handshake, so a frontend that stops a ring or disconnects never races a burst.
+/// <para>One thread uses a port at a time (the data thread); the backend's control thread attaches and detaches the
+/// queues under a lock-free handshake, so a frontend that stops a ring or disconnects never races a burst.</para>
+/// <para>Event mode: <see cref="ReceiveReadyDescriptor"/> is an epoll set that holds the guest transmit ring's kick
+/// eventfd while a frontend has it running. <see cref="PrepareToWait"/> asks the driver to kick (event index or
+/// flags, as negotiated), <see cref="EndWait"/> consumes the kick and asks it to stop again, so a busy guest does
+/// not pay a kick per packet while the data thread is awake.</para>
 /// </remarks>
-public sealed class VhostUserPort : IPacketPort
+public sealed class VhostUserPort : IWaitablePort
 {
+    /// <summary>Buffers taken from the guest's transmit ring per step of a receive burst.</summary>
+    private const int MaxBurst = 64;
+
     private readonly BufferPool _pool;
     private readonly ILogger _logger;
     private readonly int _maxPacketLength;
 
+    /// <summary>The buffers of one receive step and where each was taken from; data thread only.</summary>
+    private readonly VirtqueueBuffer[] _taken = new VirtqueueBuffer[MaxBurst];
+    private readonly QueuePosition[] _positions = new QueuePosition[MaxBurst];
+
+    /// <summary>The receive descriptor of event mode; its member is <see cref="_kick"/> while attached.</summary>
+    private readonly EpollSet _waitSet = EpollSet.Create();
+
     /// <summary>1 while the data thread is inside a burst: written by the data thread, read by the control thread while detaching.</summary>
     private int _busy;
+
+    /// <summary>The guest transmit ring's kick eventfd (owned by the backend); written by the control thread before it attaches the queue and after it detached it.</summary>
+    private EventFd? _kick;
 
     /// <summary>The guest's transmit queue (vring 2n+1); written by the control thread only.</summary>
     private Virtqueue? _guestTransmit;
@@ -43,6 +63,7 @@ public sealed class VhostUserPort : IPacketPort
     private long _transmitDrops;
     private long _transmitNoRoom;
     private long _descriptorErrors;
+    private long _wakeups;
     private Virtqueue? _failedTransmit;
     private Virtqueue? _failedReceive;
 
@@ -76,27 +97,93 @@ public sealed class VhostUserPort : IPacketPort
         Volatile.Read(ref _transmittedBytes),
         Volatile.Read(ref _transmitDrops),
         Volatile.Read(ref _transmitNoRoom),
-        Volatile.Read(ref _descriptorErrors));
+        Volatile.Read(ref _descriptorErrors),
+        Volatile.Read(ref _wakeups));
+
+    /// <inheritdoc />
+    public SafeFdHandle ReceiveReadyDescriptor => _waitSet.Handle;
+
+    /// <inheritdoc />
+    /// <remarks>False (poll again) when the frontend gave no kick eventfd: such a ring can only be polled.</remarks>
+    public bool PrepareToWait()
+    {
+        Volatile.Write(ref _busy, 1); // B1, as in ReceiveBurst.
+        try
+        {
+            Virtqueue? queue = Volatile.Read(ref _guestTransmit);
+            if (queue is null)
+            {
+                // Nothing to receive until a frontend starts the ring; the wait's timeout brings the caller back.
+                return true;
+            }
+
+            if (_kick is null)
+            {
+                return false;
+            }
+
+            // Includes the full fence between the suppression store and the fresh read of the ring below.
+            queue.SetDriverNotifications(true);
+            return !queue.HasAvailable();
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0); // B2.
+        }
+    }
+
+    /// <inheritdoc />
+    public void EndWait()
+    {
+        Volatile.Write(ref _busy, 1); // B1.
+        try
+        {
+            Virtqueue? queue = Volatile.Read(ref _guestTransmit);
+            if (queue is null || _kick is null)
+            {
+                return;
+            }
+
+            // A kick that lands between these two lines only makes the next wait return at once.
+            if (_kick.TryReadReady(out _))
+            {
+                _wakeups++;
+            }
+
+            queue.SetDriverNotifications(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0); // B2.
+        }
+    }
 
     /// <inheritdoc />
     public int ReceiveBurst(Span<PacketBuffer> packets)
     {
-        Interlocked.Exchange(ref _busy, 1); // Full: pairs with Detach's store-then-load; the queue read below cannot pass it.
+        // B1: a plain store on x86, no fence: Detach's process-wide barrier (D2) orders it before the queue load
+        // below, or orders the load after Detach's null store. Both accesses are volatile, so the JIT keeps their order.
+        Volatile.Write(ref _busy, 1);
         try
         {
             Virtqueue? queue = Volatile.Read(ref _guestTransmit);
-            return queue is null ? 0 : ReceiveFrom(queue, packets);
+            return queue switch
+            {
+                null => 0,
+                SplitVirtqueue split => ReceiveFrom(new SplitAccess(split), packets),
+                _ => ReceiveFrom(new PackedAccess((PackedVirtqueue)queue), packets),
+            };
         }
         finally
         {
-            Volatile.Write(ref _busy, 0); // Release: every access to guest memory above happens before the control thread may unmap it.
+            Volatile.Write(ref _busy, 0); // B2: release: every access to guest memory above happens before the control thread may unmap it.
         }
     }
 
     /// <inheritdoc />
     public int TransmitBurst(ReadOnlySpan<PacketBuffer> packets)
     {
-        Interlocked.Exchange(ref _busy, 1); // Full: pairs with Detach's store-then-load; the queue read below cannot pass it.
+        Volatile.Write(ref _busy, 1); // B1, as in ReceiveBurst.
         try
         {
             Virtqueue? queue = Volatile.Read(ref _guestReceive);
@@ -105,13 +192,15 @@ public sealed class VhostUserPort : IPacketPort
                 return 0;
             }
 
-            int taken = TransmitTo(queue, packets);
+            int taken = queue is SplitVirtqueue split
+                ? TransmitTo(new SplitAccess(split), packets)
+                : TransmitTo(new PackedAccess((PackedVirtqueue)queue), packets);
             _transmitNoRoom += packets.Length - taken;
             return taken;
         }
         finally
         {
-            Volatile.Write(ref _busy, 0); // Release: every access to guest memory above happens before the control thread may unmap it.
+            Volatile.Write(ref _busy, 0); // B2, as in ReceiveBurst.
         }
     }
 
@@ -138,11 +227,20 @@ public sealed class VhostUserPort : IPacketPort
     }
 
     /// <summary>Starts serving a queue of this pair (control thread).</summary>
-    internal void Attach(bool guestTransmit, Virtqueue queue)
+    /// <param name="guestTransmit">The guest transmit ring (else the guest receive ring).</param>
+    /// <param name="queue">The running queue.</param>
+    /// <param name="kick">The guest transmit ring's kick eventfd, waited on in event mode; null without one. The backend owns it and closes it only after <see cref="Detach"/>.</param>
+    internal void Attach(bool guestTransmit, Virtqueue queue, EventFd? kick = null)
     {
         if (guestTransmit)
         {
-            Volatile.Write(ref _guestTransmit, queue); // Release: the queue's fields are visible before it is.
+            if (kick is not null)
+            {
+                _waitSet.Add(kick.Handle);
+            }
+
+            _kick = kick;
+            Volatile.Write(ref _guestTransmit, queue); // Release: the queue's fields and _kick are visible before it is.
         }
         else
         {
@@ -162,57 +260,40 @@ public sealed class VhostUserPort : IPacketPort
             Volatile.Write(ref _guestReceive, null);
         }
 
-        // Full: the store above before the load of _busy below (Dekker with the burst's exchange-then-load).
-        Interlocked.MemoryBarrier();
+        // D2: every thread of the process runs a full barrier (membarrier): the data thread's B1 is visible to the
+        // load of _busy below, or its load of the queue comes after our null store. An asymmetric Dekker handshake:
+        // the data thread pays two plain stores per burst, the control thread one system call per detach.
+        Interlocked.MemoryBarrierProcessWide();
         var spin = default(SpinWait);
-        while (Volatile.Read(ref _busy) != 0)
+        while (Volatile.Read(ref _busy) != 0) // Pairs with B2.
         {
             spin.SpinOnce();
         }
+
+        if (guestTransmit && _kick is not null)
+        {
+            // No data thread uses the kick any more; out of the set before the backend closes it.
+            _waitSet.Remove(_kick.Handle);
+            _kick = null;
+        }
     }
 
-    private unsafe int ReceiveFrom(Virtqueue queue, Span<PacketBuffer> packets)
+    /// <summary>Closes the receive descriptor; the backend calls it when it is disposed, with every queue detached.</summary>
+    internal void CloseWaitSet() => _waitSet.Dispose();
+
+    private int ReceiveFrom<TQueue>(TQueue ring, Span<PacketBuffer> packets)
+        where TQueue : struct, IVirtqueueAccess
     {
+        Virtqueue queue = ring.Queue;
         int count = 0;
-        int headerLength = _headerLength;
-        Span<byte> header = stackalloc byte[VirtioNetHeader.Size];
         while (count < packets.Length)
         {
-            queue.ResetSegments();
-            QueuePosition position = queue.Position;
-            if (!queue.TryTake(deviceWrites: false, out VirtqueueBuffer buffer))
+            int got = ReceiveChunk(ring, packets[count..], out bool more);
+            count += got;
+            if (!more)
             {
                 break;
             }
-
-            if (!_pool.TryRent(out PacketBuffer? packet))
-            {
-                // No memory to hold it: leave it in the guest's ring for the next burst.
-                queue.Restore(position);
-                _receiveDrops++;
-                break;
-            }
-
-            var cursor = new SegmentCursor(queue.GetSegments(buffer));
-            long length = buffer.Length - headerLength;
-            if (length < 0 || length > _maxPacketLength || cursor.Read(header[..headerLength]) != headerLength || !TryCopyIn(ref cursor, packet, (int)length))
-            {
-                packet.Release();
-                _receiveDrops++;
-            }
-            else if (VirtioNetHeader.Read(header[..headerLength]).TryApplyTo(packet) != VirtioNetHeaderError.None)
-            {
-                packet.Release();
-                _receiveDrops++;
-            }
-            else
-            {
-                packets[count++] = packet;
-                _receivedPackets++;
-                _receivedBytes += length;
-            }
-
-            queue.AddUsed(buffer, 0);
         }
 
         queue.Flush();
@@ -223,6 +304,113 @@ public sealed class VhostUserPort : IPacketPort
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Takes up to <see cref="MaxBurst"/> buffers, rents their packet buffers in one go, copies each packet out.
+    /// Returns the packets stored from the start of <paramref name="packets"/>; <paramref name="more"/> when the
+    /// chunk was full and the ring may hold more.
+    /// </summary>
+    private int ReceiveChunk<TQueue>(TQueue ring, Span<PacketBuffer> packets, out bool more)
+        where TQueue : struct, IVirtqueueAccess
+    {
+        Virtqueue queue = ring.Queue;
+        int want = Math.Min(packets.Length, MaxBurst);
+        Span<VirtqueueBuffer> taken = _taken;
+        Span<QueuePosition> positions = _positions;
+        queue.ResetSegments();
+        int n = 0;
+        while (n < want && queue.CanTakeChain)
+        {
+            positions[n] = ring.Position;
+            if (!ring.TryTake(deviceWrites: false, out taken[n]))
+            {
+                break;
+            }
+
+            n++;
+        }
+
+        more = n == MaxBurst;
+        if (n == 0)
+        {
+            return 0;
+        }
+
+        int rented = _pool.TryRentBurst(packets[..n]);
+        if (rented < n)
+        {
+            // No memory to hold the rest: leave them in the guest's ring for the next burst.
+            ring.Restore(positions[rented]);
+            _receiveDrops++;
+            more = false;
+            n = rented;
+        }
+
+        int headerLength = _headerLength;
+        int count = 0;
+        long bytes = 0;
+        for (int i = 0; i < n; i++)
+        {
+            PacketBuffer packet = packets[i];
+            ref VirtqueueBuffer buffer = ref taken[i];
+            long length = buffer.Length - headerLength;
+            if (length >= 0 && length <= _maxPacketLength && CopyIn(queue.GetSegments(buffer), packet, headerLength, (int)length))
+            {
+                if (count != i)
+                {
+                    packets[count] = packet;
+                }
+
+                count++;
+                bytes += length;
+            }
+            else
+            {
+                packet.Release();
+                _receiveDrops++;
+            }
+
+            ring.AddUsed(buffer, 0);
+        }
+
+        _receivedPackets += count;
+        _receivedBytes += bytes;
+        return count;
+    }
+
+    /// <summary>Copies one packet out of its checked segments and applies its header: false to drop it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe bool CopyIn(ReadOnlySpan<BufferSegment> segments, PacketBuffer packet, int headerLength, int length)
+    {
+        // The header is copied once into this local, checked and applied from the copy only.
+        HeaderBytes header = default;
+        BufferSegment first = segments[0];
+        if (segments.Length == 1 && length <= packet.Tailroom)
+        {
+            // One descriptor with the header in front, as drivers lay out small packets: the header's first ten
+            // bytes (all but num_buffers, which a transmitted packet does not use) in two loads, then the frame.
+            // Invariant: the segment was translated whole and its length is headerLength + length >= 10.
+            header.Low = Unsafe.ReadUnaligned<ulong>(first.Pointer);
+            header.High = Unsafe.ReadUnaligned<ushort>(first.Pointer + 8);
+            new ReadOnlySpan<byte>(first.Pointer + headerLength, length).CopyTo(packet.Append(length));
+        }
+        else
+        {
+            var cursor = new SegmentCursor(segments);
+            if (cursor.Read(header.AsSpan()[..headerLength]) != headerLength || !TryCopyIn(ref cursor, packet, length))
+            {
+                return false;
+            }
+        }
+
+        // No flags, no segmentation, no checksum fields: a fresh buffer's metadata already says so (the common header).
+        if ((header.Low | (ushort)header.High) == 0)
+        {
+            return true;
+        }
+
+        return VirtioNetHeader.Read(header.AsSpan()[..headerLength]).TryApplyTo(packet) == VirtioNetHeaderError.None;
     }
 
     private bool TryCopyIn(ref SegmentCursor cursor, PacketBuffer head, int length)
@@ -256,19 +444,25 @@ public sealed class VhostUserPort : IPacketPort
         return true;
     }
 
-    private int TransmitTo(Virtqueue queue, ReadOnlySpan<PacketBuffer> packets)
+    private unsafe int TransmitTo<TQueue>(TQueue ring, ReadOnlySpan<PacketBuffer> packets)
+        where TQueue : struct, IVirtqueueAccess
     {
+        Virtqueue queue = ring.Queue;
         int taken = 0;
+        int released = 0;
         int headerLength = _headerLength;
         bool mergeable = _mergeable;
         VirtqueueBuffer[] chains = _chains;
-        Span<byte> header = stackalloc byte[VirtioNetHeader.Size];
+        HeaderBytes header = default;
+        Span<byte> headerSpan = header.AsSpan()[..headerLength];
+        long bytes = 0;
+        int sent = 0;
         for (; taken < packets.Length; taken++)
         {
             PacketBuffer packet = packets[taken];
             long need = (long)headerLength + packet.PacketLength;
             queue.ResetSegments();
-            QueuePosition position = queue.Position;
+            QueuePosition position = ring.Position;
             int chainCount = 0;
             long room = 0;
             bool fits = true;
@@ -280,9 +474,9 @@ public sealed class VhostUserPort : IPacketPort
                     break;
                 }
 
-                if (!queue.TryTake(deviceWrites: true, out chains[chainCount]))
+                if (!ring.TryTake(deviceWrites: true, out chains[chainCount]))
                 {
-                    queue.Restore(position);
+                    ring.Restore(position);
                     goto Done;
                 }
 
@@ -292,35 +486,71 @@ public sealed class VhostUserPort : IPacketPort
             if (!fits)
             {
                 // Larger than what the guest offers for one packet: drop it, give the buffers back.
-                queue.Restore(position);
+                ring.Restore(position);
+                PacketBuffer.ReleaseBurst(packets[released..taken]);
                 packet.Release();
+                released = taken + 1;
                 _transmitDrops++;
                 continue;
             }
 
-            VirtioNetHeader.FromPacket(packet, (ushort)(mergeable ? chainCount : 1)).Write(header[..headerLength]);
-            var cursor = new SegmentCursor(SpanOfChains(queue, chains, chainCount));
-            cursor.Write(header[..headerLength]);
-            foreach (PacketBuffer segment in packet.Segments)
+            ushort numBuffers = (ushort)(mergeable ? chainCount : 1);
+            if (packet.ChecksumState == ChecksumState.None && packet.GsoType == GsoType.None)
             {
-                cursor.Write(segment.Data);
+                // No offload metadata: all zero but num_buffers (bytes 10-11, past a legacy header's end).
+                header.Low = 0;
+                header.High = (uint)numBuffers << 16;
+            }
+            else
+            {
+                VirtioNetHeader.FromPacket(packet, numBuffers).Write(headerSpan);
+            }
+
+            ReadOnlySpan<BufferSegment> segments = SpanOfChains(queue, chains, chainCount);
+            if (segments.Length == 1 && packet.Next is null)
+            {
+                // One guest buffer, one packet segment: two straight copies.
+                // Invariant: the segment was translated whole and holds room >= need bytes.
+                byte* into = segments[0].Pointer;
+                Unsafe.WriteUnaligned(into, header.Low);
+                if (headerLength == VirtioNetHeader.Size)
+                {
+                    Unsafe.WriteUnaligned(into + 8, header.High);
+                }
+                else
+                {
+                    Unsafe.WriteUnaligned(into + 8, (ushort)header.High);
+                }
+
+                packet.Data.CopyTo(new Span<byte>(into + headerLength, packet.DataLength));
+            }
+            else
+            {
+                var cursor = new SegmentCursor(segments);
+                cursor.Write(headerSpan);
+                foreach (PacketBuffer segment in packet.Segments)
+                {
+                    cursor.Write(segment.Data);
+                }
             }
 
             long left = need;
             for (int i = 0; i < chainCount; i++)
             {
                 long written = Math.Min(left, chains[i].Length);
-                queue.AddUsed(chains[i], (uint)written);
+                ring.AddUsed(chains[i], (uint)written);
                 left -= written;
             }
 
-            _transmittedPackets++;
-            _transmittedBytes += packet.PacketLength;
-            packet.Release();
+            bytes += packet.PacketLength;
+            sent++;
         }
 
     Done:
         queue.Flush();
+        _transmittedPackets += sent;
+        _transmittedBytes += bytes;
+        PacketBuffer.ReleaseBurst(packets[released..taken]);
         if (queue.Error != VirtqueueError.None && _failedReceive != queue)
         {
             _failedReceive = queue;
@@ -348,5 +578,20 @@ public sealed class VhostUserPort : IPacketPort
     {
         _descriptorErrors++;
         VhostUserLog.QueueStopped(_logger, Name, vring, error);
+    }
+
+    /// <summary>A virtio-net header's bytes in a local (the one copy of a header read from guest memory), little-endian.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 1, Size = VirtioNetHeader.Size)]
+    private struct HeaderBytes
+    {
+        /// <summary>Bytes 0-7: flags, gso_type, hdr_len, gso_size, csum_start.</summary>
+        public ulong Low;
+
+        /// <summary>Bytes 8-11: csum_offset, num_buffers.</summary>
+        public uint High;
+
+        /// <summary>The twelve bytes.</summary>
+        [UnscopedRef]
+        public Span<byte> AsSpan() => MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref this, 1));
     }
 }

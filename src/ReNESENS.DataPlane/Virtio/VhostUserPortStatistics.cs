@@ -9,6 +9,7 @@ namespace ReNESENS.DataPlane.Virtio;
 /// <param name="TransmitDrops">Packets taken but dropped: larger than the guest's buffer (without mergeable buffers), or the queue stopped.</param>
 /// <param name="TransmitNoRoom">Packets refused because the guest had no free receive buffer (the caller kept them).</param>
 /// <param name="DescriptorErrors">Queues of this pair stopped on a driver error.</param>
+/// <param name="Wakeups">Event mode: waits that ended on the guest's kick (<see cref="VhostUserPort.EndWait"/> found it signalled).</param>
 public readonly record struct VhostUserPortStatistics(
     long ReceivedPackets,
     long ReceivedBytes,
@@ -17,4 +18,5 @@ public readonly record struct VhostUserPortStatistics(
     long TransmittedBytes,
     long TransmitDrops,
     long TransmitNoRoom,
-    long DescriptorErrors);
+    long DescriptorErrors,
+    long Wakeups);

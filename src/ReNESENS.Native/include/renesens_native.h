@@ -45,6 +45,18 @@ RN_EXPORT int32_t rn_eventfd_create(uint32_t initial, int32_t flags, int32_t *ou
 RN_EXPORT int32_t rn_eventfd_write(int32_t fd, uint64_t value);
 /* Reads and resets the counter; -EAGAIN when it is zero on a non-blocking eventfd. */
 RN_EXPORT int32_t rn_eventfd_read(int32_t fd, uint64_t *out_value);
+/* Reads and resets the counter only if it is not zero (-EAGAIN otherwise), whatever the descriptor's
+ * O_NONBLOCK: for eventfds received from another process, whose file status flags we leave alone. */
+RN_EXPORT int32_t rn_eventfd_try_read(int32_t fd, uint64_t *out_value);
+
+/* ---- epoll ------------------------------------------------------------------------------- */
+
+#define RN_EPOLL_ADD 1
+#define RN_EPOLL_DEL 2
+/* An epoll instance (close-on-exec): readable (poll(2)) while any descriptor in its set is readable. */
+RN_EXPORT int32_t rn_epoll_create(int32_t *out_fd);
+/* Adds (RN_EPOLL_ADD, for readability) or removes (RN_EPOLL_DEL) fd in the set of epfd. */
+RN_EXPORT int32_t rn_epoll_ctl(int32_t epfd, int32_t op, int32_t fd);
 
 /* ---- unix sockets with file descriptors ---------------------------------------------------- */
 

@@ -12,6 +12,13 @@ namespace ReNESENS.DataPlane.IntegrationTests.Virtio;
 internal sealed partial class TestPmd : IAsyncDisposable
 {
     private readonly Process _process;
+
+    /// <summary>What testpmd wrote to stdout (its prompt, statistics), apart from stderr: a stderr line can land in
+    /// the middle of the prompt (testpmd writes "Error during enabling promiscuous mode ..." while the prompt is being
+    /// printed), and the prompt would then never be found in one merged text.</summary>
+    private readonly StringBuilder _stdout = new();
+
+    /// <summary>Both streams as they arrived, for diagnostics.</summary>
     private readonly StringBuilder _output = new();
     private readonly string _prefix;
     private readonly Task _pumps;
@@ -20,7 +27,7 @@ internal sealed partial class TestPmd : IAsyncDisposable
     {
         _process = process;
         _prefix = prefix;
-        _pumps = Task.WhenAll(Pump(process.StandardOutput), Pump(process.StandardError));
+        _pumps = Task.WhenAll(Pump(process.StandardOutput, _stdout), Pump(process.StandardError, null));
     }
 
     /// <summary>The testpmd process id (for its CPU time).</summary>
@@ -36,7 +43,7 @@ internal sealed partial class TestPmd : IAsyncDisposable
         }
     }
 
-    /// <summary>Everything testpmd printed so far.</summary>
+    /// <summary>Everything testpmd printed so far, stdout and stderr interleaved as they arrived (for messages).</summary>
     public string Output
     {
         get
@@ -48,28 +55,27 @@ internal sealed partial class TestPmd : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts testpmd in interactive mode with one virtual device.</summary>
+    /// <summary>What testpmd printed to stdout so far.</summary>
+    private string StandardOutput
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts testpmd in interactive mode with one virtual device (or two).</summary>
     /// <param name="vdev">The <c>--vdev</c> argument.</param>
     /// <param name="cpu">The CPU both lcores run on.</param>
     /// <param name="queues">Receive and transmit queues.</param>
     /// <param name="forwardMode">txonly, rxonly, io...</param>
     /// <param name="singleFileSegments">Give <c>--single-file-segments</c> (virtio-user shares memory by file).</param>
-    public static async Task<TestPmd> StartAsync(string vdev, int cpu, int queues, string forwardMode, bool singleFileSegments = true)
-    {
-        try
-        {
-            return await StartOnceAsync(vdev, cpu, queues, forwardMode, singleFileSegments);
-        }
-        catch (TimeoutException first)
-        {
-            // Seen about once in two full CI runs: testpmd reports the link up, then never prints its prompt.
-            // One fresh start is allowed (the backend under test serves the new connection); a second hang fails.
-            Console.Error.WriteLine($"dpdk-testpmd hung before its prompt; starting it once more. {first.Message}");
-            return await StartOnceAsync(vdev, cpu, queues, forwardMode, singleFileSegments);
-        }
-    }
-
-    private static async Task<TestPmd> StartOnceAsync(string vdev, int cpu, int queues, string forwardMode, bool singleFileSegments)
+    /// <param name="secondVdev">A second <c>--vdev</c> (port 1), or null.</param>
+    /// <param name="totalMbufs">testpmd's <c>--total-num-mbufs</c>, or null for its default (which takes a few hundred MiB of huge pages).</param>
+    public static async Task<TestPmd> StartAsync(string vdev, int cpu, int queues, string forwardMode, bool singleFileSegments = true, string? secondVdev = null, int? totalMbufs = null)
     {
         string prefix = $"rn-vhost-{Environment.ProcessId}-{Guid.NewGuid():N}"[..32];
         // stdbuf: testpmd prints with stdio, which a pipe would buffer until exit.
@@ -92,13 +98,26 @@ internal sealed partial class TestPmd : IAsyncDisposable
             info.ArgumentList.Add("--single-file-segments");
         }
 
+        info.ArgumentList.Add("--vdev");
+        info.ArgumentList.Add(vdev);
+        if (secondVdev is not null)
+        {
+            info.ArgumentList.Add("--vdev");
+            info.ArgumentList.Add(secondVdev);
+        }
+
         foreach (string a in new[]
         {
-            "--vdev", vdev, "--", "-i", "--nb-cores=1", $"--rxq={queues}", $"--txq={queues}",
+            "--", "-i", "--nb-cores=1", $"--rxq={queues}", $"--txq={queues}",
             $"--forward-mode={forwardMode}", "--no-lsc-interrupt", "--txpkts=64",
         })
         {
             info.ArgumentList.Add(a);
+        }
+
+        if (totalMbufs is { } mbufs)
+        {
+            info.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--total-num-mbufs={mbufs}"));
         }
 
         var pmd = new TestPmd(Process.Start(info)!, prefix);
@@ -123,13 +142,13 @@ internal sealed partial class TestPmd : IAsyncDisposable
         await _process.StandardInput.FlushAsync();
     }
 
-    /// <summary>Waits until testpmd's output after <paramref name="from"/> characters contains <paramref name="text"/>.</summary>
+    /// <summary>Waits until testpmd's stdout after <paramref name="from"/> characters contains <paramref name="text"/>.</summary>
     public async Task<int> WaitForAsync(string text, TimeSpan timeout, int from = 0)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
-            string output = Output;
+            string output = StandardOutput;
             int at = from <= output.Length ? output.IndexOf(text, from, StringComparison.Ordinal) : -1;
             if (at >= 0)
             {
@@ -138,7 +157,7 @@ internal sealed partial class TestPmd : IAsyncDisposable
 
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"dpdk-testpmd exited ({_process.ExitCode}):\n{output}");
+                throw new InvalidOperationException($"dpdk-testpmd exited ({_process.ExitCode}):\n{Output}");
             }
 
             await Task.Delay(20);
@@ -147,18 +166,19 @@ internal sealed partial class TestPmd : IAsyncDisposable
         throw new TimeoutException($"dpdk-testpmd did not print '{text}' in {timeout}:\n{Output}");
     }
 
-    /// <summary>Runs <c>show port stats 0</c> and parses the counters and the rates since the previous call.</summary>
-    public async Task<PortStats> ShowPortStatsAsync()
+    /// <summary>Runs <c>show port stats</c> and parses the counters and the rates since the previous call.</summary>
+    /// <param name="port">The port number.</param>
+    public async Task<PortStats> ShowPortStatsAsync(int port = 0)
     {
-        int mark = Output.Length;
-        await SendAsync("show port stats 0");
+        int mark = StandardOutput.Length;
+        await SendAsync(string.Create(CultureInfo.InvariantCulture, $"show port stats {port}"));
 
         // Parse from the stats header on: the per-stream figures of a "stop" that testpmd prints late can still
         // arrive after the mark, and their TX-packets would be one queue's only.
         int start = await WaitForAsync("NIC statistics for port", TimeSpan.FromSeconds(10), mark);
         int end = await WaitForAsync("Tx-bps:", TimeSpan.FromSeconds(10), start);
         await WaitForAsync("\n", TimeSpan.FromSeconds(5), end);
-        string block = Output[start..];
+        string block = StandardOutput[start..];
         return new PortStats(
             Number(block, "RX-packets"),
             Number(block, "RX-bytes"),
@@ -216,7 +236,7 @@ internal sealed partial class TestPmd : IAsyncDisposable
         return m.Success ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : throw new FormatException($"no {name} in:\n{block}");
     }
 
-    private async Task Pump(StreamReader reader)
+    private async Task Pump(StreamReader reader, StringBuilder? alone)
     {
         char[] buffer = new char[4096];
         int n;
@@ -225,6 +245,7 @@ internal sealed partial class TestPmd : IAsyncDisposable
             lock (_output)
             {
                 _output.Append(buffer, 0, n);
+                alone?.Append(buffer, 0, n);
             }
         }
     }

@@ -110,7 +110,7 @@ public sealed class VhostUserSwitchPortFactoryTests
         try
         {
             Assert.Equal(["vm1:0", "vm1:1"], queues.Select(q => q.Name));
-            Assert.All(queues, q => Assert.IsNotAssignableFrom<IWaitablePort>(q));
+            Assert.All(queues, q => Assert.IsAssignableFrom<IWaitablePort>(q));
             Assert.True(File.Exists(socket));
             using (var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
             {

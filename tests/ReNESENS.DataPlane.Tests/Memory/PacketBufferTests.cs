@@ -210,6 +210,67 @@ public sealed class PacketBufferTests : IDisposable
         Assert.Equal(0, _pool.InUse);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(8)]
+    public void ReleaseBurstFreesWhatItsLastReferenceHeldAndKeepsTheRest(int cacheSize)
+    {
+        using BufferPool pool = BufferPool.Create(80, 2048, PageKind.Small, cacheSize: cacheSize);
+        using BufferPool other = BufferPool.Create(4, 512, PageKind.Small, headroom: 0, cacheSize: 0);
+        var packets = new PacketBuffer[70];
+        Assert.Equal(70, pool.TryRentBurst(packets));
+        foreach (PacketBuffer p in packets)
+        {
+            p.Append(10).Fill(0xAB);
+            p.SetChecksumValid();
+        }
+
+        packets[3].AddRef(); // Shared: only one of its references goes.
+        Assert.True(other.TryRent(out PacketBuffer? tail));
+        packets[5].Chain(tail); // A chain across pools: each segment back to its own pool.
+        PacketBuffer.ReleaseBurst(packets); // More than one internal run of 32, and a pool change in the middle.
+
+        Assert.Equal(1, pool.InUse);
+        Assert.Equal(0, other.InUse);
+        Assert.Equal(1, packets[3].ReferenceCount);
+        Assert.Equal(10, packets[3].PacketLength);
+        Assert.Equal(0, packets[0].ReferenceCount);
+        packets[3].Release();
+        Assert.Equal(0, pool.InUse);
+        Assert.Equal(80, pool.Available);
+
+        // Every buffer comes back clean, none twice.
+        var again = new PacketBuffer[80];
+        Assert.Equal(80, pool.TryRentBurst(again));
+        Assert.Equal(80, again.Distinct().Count());
+        Assert.All(again, b => Assert.True(b.PacketLength == 0 && b.ChecksumState == ChecksumState.None && b.Next is null && b.Headroom == BufferPool.DefaultHeadroom));
+        PacketBuffer.ReleaseBurst(again);
+        Assert.Equal(0, pool.InUse);
+    }
+
+    [Fact]
+    public void ReleaseBurstRefusesAFreeBufferOrASegmentAfterReleasingThoseBefore()
+    {
+        PacketBuffer a = Rent();
+        PacketBuffer b = Rent();
+        b.Release();
+        PacketBuffer c = Rent(); // b's buffer again, rented anew: reuse must not hide a double release below.
+        Assert.Same(b, c);
+        PacketBuffer d = Rent();
+        d.Release();
+        Assert.Throws<InvalidOperationException>(() => PacketBuffer.ReleaseBurst([a, d]));
+        Assert.Equal(0, a.ReferenceCount); // a went back before d was refused.
+        Assert.Equal(1, _pool.InUse);
+
+        PacketBuffer head = Rent();
+        PacketBuffer segment = Rent();
+        head.Chain(segment);
+        Assert.Throws<InvalidOperationException>(() => PacketBuffer.ReleaseBurst([segment]));
+        PacketBuffer.ReleaseBurst([head, c]);
+        Assert.Equal(0, _pool.InUse);
+        PacketBuffer.ReleaseBurst([]);
+    }
+
     [Fact]
     public void MetadataIsCleanForTheNextRenter()
     {

@@ -214,7 +214,7 @@ public sealed class VirtualSwitchTests : IDisposable
     [Fact]
     public void EventModeForwardsBetweenPortsThatCannotBeWaitedOnByPolling()
     {
-        // FakePort, like a vhost-user queue pair, is no IWaitablePort: the forwarding thread must busy-poll it.
+        // FakePort is no IWaitablePort: the forwarding thread must busy-poll it.
         using var sw = new VirtualSwitch(new VirtualSwitchOptions { Mode = ForwardingMode.Event, SegmentBufferCount = 8 });
         var a = new FakePort("a", _pool);
         var b = new FakePort("b", _pool);
