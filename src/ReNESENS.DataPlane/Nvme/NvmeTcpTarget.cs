@@ -147,7 +147,8 @@ public sealed class NvmeTcpTarget : IAsyncDisposable
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, session.Aborted);
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
-        PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+        // Segments big enough that the replies of one batch (32 x 4 KiB reads) usually leave in one socket write.
+        PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 256 * 1024, leaveOpen: true));
         string reason = "peer closed";
         try
         {
