@@ -10,8 +10,8 @@ namespace ReNESENS.DataPlane.Benchmarks;
 /// <c>-- lz4-interleaved [rounds]</c> the paired LZ4 one, <c>-- offload-interleaved [rounds]</c> the
 /// paired PI and offload engine one, <c>-- vhost-rate [rounds]</c> the vhost-user packet rate against
 /// DPDK's net_vhost (dpdk-testpmd generator; see Virtio/VhostRateRun.cs),
-/// <c>-- nvme [seconds]</c> the NVMe/TCP initiator against the sample target in another process,
-/// beside a plain-TCP ceiling.
+/// <c>-- nvme [seconds] [rounds] [case filter]</c> the NVMe/TCP initiator against the sample target in another process,
+/// beside a plain-TCP ceiling, in paired rounds.
 /// </summary>
 internal static class Program
 {
@@ -43,7 +43,7 @@ internal static class Program
 
         if (args.Length > 0 && args[0] == "nvme")
         {
-            Nvme.NvmeTcpRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3).GetAwaiter().GetResult();
+            Nvme.NvmeTcpRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3, args.Length > 3 ? args[3] : null).GetAwaiter().GetResult();
             return;
         }
 
