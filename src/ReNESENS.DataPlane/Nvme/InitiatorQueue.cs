@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Numerics;
@@ -34,8 +33,7 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     private const int DirectSendThreshold = 16 * 1024;
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
-    private readonly PipeReader _reader;
+    private readonly BlockingSocketPipe _pipe;
     private readonly InitiatorSlot[] _slots;
     private readonly MpmcRing<ushort> _free;
     private readonly MpmcRing<ushort> _sends;
@@ -59,8 +57,7 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     private InitiatorQueue(Socket socket, int depth, int maxTransfer, bool runContinuationsAsynchronously)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        _pipe = new BlockingSocketPipe(socket);
         _slots = new InitiatorSlot[depth];
         int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(depth, 2));
         _free = new MpmcRing<ushort>(capacity);
@@ -80,23 +77,26 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     /// <summary>In-capsule data this queue may send.</summary>
     public int InCapsuleDataSize { get; set; }
 
+    /// <summary>
+    /// Connects, exchanges ICReq/ICResp and starts the receive loop on its own thread. The socket
+    /// is only ever used with blocking calls (see <see cref="BlockingSocketPipe"/>), so the connect
+    /// and the exchange run on a pool thread; cancelling closes the socket.
+    /// </summary>
     public static async Task<InitiatorQueue> OpenAsync(EndPoint endPoint, int depth, bool headerDigest, bool dataDigest, bool runContinuationsAsynchronously, CancellationToken cancellationToken)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
         var queue = new InitiatorQueue(socket, depth, 16 << 20, runContinuationsAsynchronously);
         try
         {
-            await queue.InitializeAsync(headerDigest, dataDigest, cancellationToken).ConfigureAwait(false);
+            using CancellationTokenRegistration cancel = cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
+            try
+            {
+                await Task.Run(() => queue.Initialize(endPoint, headerDigest, dataDigest), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && e is SocketException or ObjectDisposedException)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
         }
         catch
         {
@@ -107,17 +107,17 @@ internal sealed class InitiatorQueue : IAsyncDisposable
         return queue;
     }
 
-    /// <summary>ICReq / ICResp, then the receive loop starts.</summary>
-    private async Task InitializeAsync(bool headerDigest, bool dataDigest, CancellationToken cancellationToken)
+    /// <summary>Connect, ICReq / ICResp, then the receive loop starts.</summary>
+    private void Initialize(EndPoint endPoint, bool headerDigest, bool dataDigest)
     {
+        _socket.Connect(endPoint);
         byte[] request = new byte[ICReqPdu.Size];
         PduWriter.WriteICReq(request, hostAlignment: 0, headerDigest, dataDigest, maxR2T: 0);
-        await _stream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+        SendAll(request);
         while (true)
         {
-            ReadResult result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            if (buffer.Length >= ICRespPdu.Size || result.IsCompleted)
+            bool open = _pipe.Receive(out ReadOnlySequence<byte> buffer);
+            if (buffer.Length >= ICRespPdu.Size || !open)
             {
                 if (buffer.Length < PduCommonHeader.Size)
                 {
@@ -149,14 +149,14 @@ internal sealed class InitiatorQueue : IAsyncDisposable
                 _rules.HeaderDigest = (response.Digests & 1) != 0;
                 _rules.DataDigest = (response.Digests & 2) != 0;
                 _rules.Initialized = true;
-                _reader.AdvanceTo(buffer.GetPosition(ICRespPdu.Size));
+                _pipe.AdvanceTo(buffer.GetPosition(ICRespPdu.Size), buffer.GetPosition(ICRespPdu.Size));
                 break;
             }
 
-            _reader.AdvanceTo(buffer.Start, buffer.End);
+            _pipe.AdvanceTo(buffer.Start, buffer.End);
         }
 
-        _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+        _receiveLoop = Task.Factory.StartNew(static q => ((InitiatorQueue)q!).ReceiveLoop(), this, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Sends Connect for this queue and returns the controller ID.</summary>
@@ -402,14 +402,14 @@ internal sealed class InitiatorQueue : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveLoopAsync()
+    /// <summary>The queue's own thread: blocks on the socket, handles each batch of PDUs (completions run here by default), then sends what they posted.</summary>
+    private void ReceiveLoop()
     {
         try
         {
             while (true)
             {
-                ReadResult result = await _reader.ReadAsync().ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = result.Buffer;
+                bool open = _pipe.Receive(out ReadOnlySequence<byte> buffer);
 
                 // Commands that completions post while the batch is handled go out together after it.
                 Volatile.Write(ref _processingThread, Environment.CurrentManagedThreadId);
@@ -423,7 +423,7 @@ internal sealed class InitiatorQueue : IAsyncDisposable
                     Volatile.Write(ref _processingThread, 0);
                 }
 
-                _reader.AdvanceTo(buffer.Start, buffer.End);
+                _pipe.AdvanceTo(buffer.Start, buffer.End);
                 if (_sends.Count != 0)
                 {
                     Flush();
@@ -435,7 +435,7 @@ internal sealed class InitiatorQueue : IAsyncDisposable
                     return;
                 }
 
-                if (result.IsCompleted)
+                if (!open)
                 {
                     FailAll(new NvmeCommandException("The controller closed the connection."));
                     return;
@@ -582,14 +582,18 @@ internal sealed class InitiatorQueue : IAsyncDisposable
             // Already reset by the peer.
         }
 
-        _socket.Dispose();
+        catch (ObjectDisposedException)
+        {
+            // Closed by a cancelled OpenAsync.
+        }
+
         if (_receiveLoop is not null)
         {
             await _receiveLoop.ConfigureAwait(false);
         }
 
-        await _reader.CompleteAsync().ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        _socket.Dispose();
+        _pipe.Dispose();
         _slotWaiters.Dispose();
     }
 }
