@@ -192,6 +192,52 @@ public class NvmeTcpEndToEndTests
         Assert.Equal(100, smart[3]);
     }
 
+    [Theory]
+    [InlineData(false, 512)]
+    [InlineData(true, 4096)]
+    public async Task TransferLargerThanMdts_IsSplitIntoCommandsWithinIt(bool digests, int blockSize)
+    {
+        // MDTS 8 KiB (Identify byte 77 = 1): 100 KiB goes as 12 commands of 8 KiB and one of 4 KiB.
+        await using NvmeTestTarget target = NvmeTestTarget.Start(o => { o.MaxDataTransferSize = 8192; o.MaxH2CData = 8192; o.InCapsuleDataSize = 4096; }, blockSize: blockSize);
+        await using NvmeTcpInitiator host = await target.ConnectAsync(NvmeTestTarget.Host(digests: digests));
+        Assert.Equal(8192, host.Controller!.MaxDataTransferSize);
+        NvmeSubsystem subsystem = target.Target.Core.Subsystems.Single(s => s.Nqn == NvmeTestTarget.Nqn);
+
+        byte[] data = new byte[100 * 1024];
+        Random.Shared.NextBytes(data);
+        await host.WriteAsync(1, 8, data, blockSize);
+        Assert.Equal(13, Interlocked.Read(ref subsystem.WriteCommands));
+        Assert.Equal(data.Length, Interlocked.Read(ref subsystem.BytesWritten));
+
+        byte[] back = new byte[data.Length];
+        await host.ReadAsync(1, 8, back, blockSize);
+        Assert.Equal(13, Interlocked.Read(ref subsystem.ReadCommands));
+        Assert.Equal(data, back);
+
+        // Pieces land at their own LBAs: a read of the middle piece alone matches that slice.
+        byte[] middle = new byte[8192];
+        await host.ReadAsync(1, 8 + (ulong)(5 * 8192 / blockSize), middle, blockSize);
+        Assert.Equal(data.AsSpan(5 * 8192, 8192).ToArray(), middle);
+    }
+
+    [Fact]
+    public async Task SplitTransfer_PieceFailing_FailsTheWholeWithItsStatus()
+    {
+        // The namespace is 64 KiB: a 96 KiB write from LBA 0 has its later pieces past the end.
+        await using NvmeTestTarget target = NvmeTestTarget.Start(o => { o.MaxDataTransferSize = 16384; o.MaxH2CData = 16384; }, size: 64 * 1024);
+        await using NvmeTcpInitiator host = await target.ConnectAsync();
+        NvmeCommandException e = await Assert.ThrowsAsync<NvmeCommandException>(async () => await host.WriteAsync(1, 0, new byte[96 * 1024]));
+        Assert.Equal(NvmeStatus.LbaOutOfRange, e.StatusCode);
+
+        // The queue is still usable afterwards: every piece was awaited and its slot returned.
+        byte[] data = new byte[64 * 1024];
+        Random.Shared.NextBytes(data);
+        await host.WriteAsync(1, 0, data);
+        byte[] back = new byte[data.Length];
+        await host.ReadAsync(1, 0, back);
+        Assert.Equal(data, back);
+    }
+
     internal static async Task WaitUntil(Func<bool> condition, int milliseconds = 5000)
     {
         for (int waited = 0; !condition(); waited += 20)
