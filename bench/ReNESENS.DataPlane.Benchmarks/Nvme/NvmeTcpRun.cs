@@ -58,22 +58,24 @@ internal static class NvmeTcpRun
 
                 var exchange = new Exchange(c.Write, c.Size, c.Write && c.Size > inCapsule);
                 await MeasureNvmeAsync(host, c.Write, c.Size, c.Depth, TimeSpan.FromSeconds(0.5), target, hz); // warm-up
-                MeasureCeiling(ceilingPort, exchange, c.Depth, TimeSpan.FromSeconds(0.5), ceiling, hz);
+                await Task.Run(() => MeasureCeiling(ceilingPort, exchange, c.Depth, TimeSpan.FromSeconds(0.5), ceiling, hz));
                 var ratios = new List<double>();
                 var ours = new List<Result>();
                 var plain = new List<Result>();
                 for (int round = 0; round < rounds; round++)
                 {
-                    // Alternate which side runs first, so a load change hits both sides alike.
+                    // Alternate which side runs first, so a load change hits both sides alike. The ceiling
+                    // runs on a pool thread: the code after an I/O await continues on the initiator's
+                    // receive thread, which must not be kept busy by the other side's measurement.
                     Result a, b;
                     if (round % 2 == 0)
                     {
                         a = await MeasureNvmeAsync(host, c.Write, c.Size, c.Depth, TimeSpan.FromSeconds(seconds), target, hz);
-                        b = MeasureCeiling(ceilingPort, exchange, c.Depth, TimeSpan.FromSeconds(seconds), ceiling, hz);
+                        b = await Task.Run(() => MeasureCeiling(ceilingPort, exchange, c.Depth, TimeSpan.FromSeconds(seconds), ceiling, hz));
                     }
                     else
                     {
-                        b = MeasureCeiling(ceilingPort, exchange, c.Depth, TimeSpan.FromSeconds(seconds), ceiling, hz);
+                        b = await Task.Run(() => MeasureCeiling(ceilingPort, exchange, c.Depth, TimeSpan.FromSeconds(seconds), ceiling, hz));
                         a = await MeasureNvmeAsync(host, c.Write, c.Size, c.Depth, TimeSpan.FromSeconds(seconds), target, hz);
                     }
 

@@ -19,11 +19,11 @@ namespace ReNESENS.DataPlane.Nvme;
 /// </remarks>
 internal sealed class BlockingSocketPipe : IDisposable
 {
-    /// <summary>Free room asked of the receive pipe before each socket read.</summary>
-    private const int MinimumRead = 16 * 1024;
+    /// <summary>Free room asked of the receive pipe before each socket read: room for a whole batch of 4 KiB reads' C2HData in one read.</summary>
+    private const int MinimumRead = 160 * 1024;
 
     private readonly Socket _socket;
-    private readonly Pipe _received = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
+    private readonly Pipe _received = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: 256 * 1024, useSynchronizationContext: false));
     private readonly Pipe _replies = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: 256 * 1024, useSynchronizationContext: false));
 
     /// <summary>A read of <see cref="_received"/> is open (the last <see cref="Receive"/> returned bytes).</summary>
