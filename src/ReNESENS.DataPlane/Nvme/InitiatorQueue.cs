@@ -26,6 +26,9 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     /// <summary>Largest H2CData payload sent per PDU (also bounded by the controller's MAXH2CDATA).</summary>
     private const int MaxSendChunk = 1 << 20;
 
+    /// <summary>Name of every queue's receive thread (where completions run by default).</summary>
+    internal const string ReceiveThreadName = "NVMe/TCP host queue";
+
     /// <summary>Bytes of PDUs gathered before a socket write.</summary>
     private const int BatchSize = 64 * 1024;
 
@@ -405,6 +408,7 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     /// <summary>The queue's own thread: blocks on the socket, handles each batch of PDUs (completions run here by default), then sends what they posted.</summary>
     private void ReceiveLoop()
     {
+        Thread.CurrentThread.Name = ReceiveThreadName;
         try
         {
             while (true)

@@ -142,6 +142,7 @@ public sealed class NvmeTcpTarget : IAsyncDisposable
 
     private void RunConnection(Socket socket)
     {
+        Thread.CurrentThread.Name = "NVMe/TCP target connection";
         string peer = socket.RemoteEndPoint?.ToString() ?? "?";
         var session = new TargetSession(_core, peer);
         _core.AddSession(session);

@@ -58,11 +58,17 @@ public class NvmeTcpEndToEndTests
         Assert.NotEqual(Guid.Empty, ns.Nguid);
     }
 
-    [Fact]
-    public async Task ManyConcurrentCommandsOverSeveralQueues_AllLandWhereTheyShould()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ManyConcurrentCommandsOverSeveralQueues_AllLandWhereTheyShould(bool runContinuationsAsynchronously)
     {
+        // 256 writers on 4 x 32 slots: callers wait for slots, and every 8th write (64 KiB) takes an R2T,
+        // so capsules from pool threads and H2CData from the receive loops share each queue's send side.
         await using NvmeTestTarget target = NvmeTestTarget.Start();
-        await using NvmeTcpInitiator host = await target.ConnectAsync(NvmeTestTarget.Host(queues: 4));
+        NvmeTcpInitiatorOptions options = NvmeTestTarget.Host(queues: 4);
+        options.RunContinuationsAsynchronously = runContinuationsAsynchronously;
+        await using NvmeTcpInitiator host = await target.ConnectAsync(options);
         Assert.Equal(4, host.IoQueueCount);
         var tasks = new List<Task>();
         for (int i = 0; i < 256; i++)
@@ -70,19 +76,62 @@ public class NvmeTcpEndToEndTests
             int n = i;
             tasks.Add(Task.Run(async () =>
             {
-                byte[] data = new byte[4096];
+                byte[] data = new byte[n % 8 == 0 ? 64 * 1024 : 4096];
                 data.AsSpan().Fill((byte)n);
-                await host.WriteAsync(1, (ulong)n * 8, data);
+                await host.WriteAsync(1, (ulong)n * 128, data);
             }));
         }
 
         await Task.WhenAll(tasks);
-        byte[] back = new byte[4096];
         for (int i = 0; i < 256; i++)
         {
-            await host.ReadAsync(1, (ulong)i * 8, back);
+            byte[] back = new byte[i % 8 == 0 ? 64 * 1024 : 4096];
+            await host.ReadAsync(1, (ulong)i * 128, back);
             Assert.All(back, b => Assert.Equal((byte)i, b));
         }
+    }
+
+    [Fact]
+    public async Task Completions_RunInlineOnTheQueueThread_UnlessAskedToRunAsynchronously()
+    {
+        await using NvmeTestTarget target = NvmeTestTarget.Start();
+        await using NvmeTcpInitiator inline = await target.ConnectAsync();
+        NvmeTcpInitiatorOptions options = NvmeTestTarget.Host();
+        options.RunContinuationsAsynchronously = true;
+        await using NvmeTcpInitiator pooled = await target.ConnectAsync(options);
+        byte[] data = new byte[4096];
+
+        // A completion that beats the caller's await (the reply can arrive while the submitting thread
+        // is still returning from its send) resumes on the submitting thread; once a continuation runs
+        // on the queue thread, the commands it issues are sent at the end of the batch, so the next
+        // completion cannot beat it.
+        bool onQueueThread = await Task.Run(async () =>
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                await inline.WriteAsync(1, 0, data);
+                if (Thread.CurrentThread.Name == InitiatorQueue.ReceiveThreadName)
+                {
+                    await inline.WriteAsync(1, 0, data);
+                    return Thread.CurrentThread.Name == InitiatorQueue.ReceiveThreadName;
+                }
+            }
+
+            return false;
+        });
+        Assert.True(onQueueThread);
+
+        // With asynchronous continuations a caller may even block on another command of the same queue.
+        await Task.Run(async () =>
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                await pooled.WriteAsync(1, 0, data);
+                Assert.NotEqual(InitiatorQueue.ReceiveThreadName, Thread.CurrentThread.Name);
+            }
+
+            pooled.ReadAsync(1, 0, new byte[4096]).AsTask().Wait();
+        }).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
