@@ -11,8 +11,8 @@ namespace ReNESENS.DataPlane.Benchmarks;
 /// paired PI and offload engine one, <c>-- vhost-rate [rounds] [sink,source,forward]</c> the vhost-user packet rates against
 /// DPDK's net_vhost (dpdk-testpmd generator; see Virtio/VhostRateRun.cs), <c>-- vhost-loop rx|tx [bursts]</c>
 /// the in-process vhost-user packet loop alone (for callgrind; see Virtio/VhostLoopRun.cs),
-/// <c>-- nvme [seconds]</c> the NVMe/TCP initiator against the sample target in another process,
-/// beside a plain-TCP ceiling, <c>-- boundary-profile CASE ROUNDS</c> a driver of the device boundary for
+/// <c>-- nvme [seconds] [rounds] [case filter]</c> the NVMe/TCP initiator against the sample target in another process,
+/// beside a plain-TCP ceiling, in paired rounds, <c>-- boundary-profile CASE ROUNDS</c> a driver of the device boundary for
 /// profilers (see Offload/BoundaryProfileRun.cs).
 /// </summary>
 internal static class Program
@@ -51,7 +51,7 @@ internal static class Program
 
         if (args.Length > 0 && args[0] == "nvme")
         {
-            Nvme.NvmeTcpRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3).GetAwaiter().GetResult();
+            Nvme.NvmeTcpRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3, args.Length > 3 ? args[3] : null).GetAwaiter().GetResult();
             return;
         }
 

@@ -1,10 +1,10 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using ReNESENS.DataPlane.Kernels;
+using ReNESENS.DataPlane.Rings;
 
 namespace ReNESENS.DataPlane.Nvme;
 
@@ -12,40 +12,66 @@ namespace ReNESENS.DataPlane.Nvme;
 /// The host side of one NVMe/TCP connection (admin or I/O queue): sends capsules and H2CData,
 /// receives responses, C2HData and R2Ts on one receive loop, completes commands by CID.
 /// </summary>
+/// <remarks>
+/// <para>Sending is batched the way SPDK's poll groups do it: a command is posted to a send ring and
+/// whichever thread wins the send token writes every posted PDU with as few socket writes as the
+/// batch buffer allows. Commands posted by continuations running on the receive loop (the default:
+/// completions run inline there) are sent once, together, when the loop has handled everything
+/// the last socket read brought.</para>
+/// <para>Free slots are an <see cref="MpmcRing{T}"/> of CIDs with a counter in front of it; only a
+/// caller that finds every slot taken waits (on a semaphore, the slow path).</para>
+/// </remarks>
 internal sealed class InitiatorQueue : IAsyncDisposable
 {
     /// <summary>Largest H2CData payload sent per PDU (also bounded by the controller's MAXH2CDATA).</summary>
-    private const int SendChunk = 64 * 1024;
+    private const int MaxSendChunk = 1 << 20;
 
-    private const int HeaderRoom = 256;
+    /// <summary>Name of every queue's receive thread (where completions run by default).</summary>
+    internal const string ReceiveThreadName = "NVMe/TCP host queue";
+
+    /// <summary>Bytes of PDUs gathered before a socket write.</summary>
+    private const int BatchSize = 64 * 1024;
+
+    /// <summary>Data at least this long is written to the socket from the caller's memory instead of being copied into the batch.</summary>
+    private const int DirectSendThreshold = 16 * 1024;
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
-    private readonly PipeReader _reader;
+    private readonly BlockingSocketPipe _pipe;
     private readonly InitiatorSlot[] _slots;
-    private readonly Stack<InitiatorSlot> _free;
-    private readonly SemaphoreSlim _freeCount;
-    private readonly Lock _sendLock = new();
+    private readonly MpmcRing<ushort> _free;
+    private readonly MpmcRing<ushort> _sends;
+    private readonly SemaphoreSlim _slotWaiters = new(0);
+    private readonly byte[] _batch = new byte[BatchSize];
     private PduRules _rules;
     private int _controllerAlignment = 4;
     private int _maxH2CData;
     private Task? _receiveLoop;
     private Exception? _failure;
 
-    private InitiatorQueue(Socket socket, int depth, int maxTransfer)
+    /// <summary>Free slots less callers waiting for one; negative while some wait.</summary>
+    private int _available;
+
+    /// <summary>1 while one thread owns the socket's send side; taken and released with Interlocked (the token's acquire/release).</summary>
+    private int _sending;
+
+    /// <summary>Managed thread ID of the receive loop while it handles a batch of PDUs, 0 otherwise; written by the receive loop only.</summary>
+    private int _processingThread;
+
+    private InitiatorQueue(Socket socket, int depth, int maxTransfer, bool runContinuationsAsynchronously)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        _pipe = new BlockingSocketPipe(socket);
         _slots = new InitiatorSlot[depth];
-        _free = new Stack<InitiatorSlot>(depth);
-        for (int i = depth - 1; i >= 0; i--)
+        int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(depth, 2));
+        _free = new MpmcRing<ushort>(capacity);
+        _sends = new MpmcRing<ushort>(capacity);
+        for (int i = 0; i < depth; i++)
         {
-            _slots[i] = new InitiatorSlot((ushort)i, HeaderRoom + SendChunk + 4);
-            _free.Push(_slots[i]);
+            _slots[i] = new InitiatorSlot((ushort)i, runContinuationsAsynchronously);
+            _free.TryEnqueue((ushort)i);
         }
 
-        _freeCount = new SemaphoreSlim(depth, depth);
+        _available = depth;
         _rules = new PduRules { IsController = false, DataAlignment = 4, MaxCapsuleOrC2HData = maxTransfer, MaxH2CData = 0 };
     }
 
@@ -54,23 +80,26 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     /// <summary>In-capsule data this queue may send.</summary>
     public int InCapsuleDataSize { get; set; }
 
-    public static async Task<InitiatorQueue> OpenAsync(EndPoint endPoint, int depth, bool headerDigest, bool dataDigest, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects, exchanges ICReq/ICResp and starts the receive loop on its own thread. The socket
+    /// is only ever used with blocking calls (see <see cref="BlockingSocketPipe"/>), so the connect
+    /// and the exchange run on a pool thread; cancelling closes the socket.
+    /// </summary>
+    public static async Task<InitiatorQueue> OpenAsync(EndPoint endPoint, int depth, bool headerDigest, bool dataDigest, bool runContinuationsAsynchronously, CancellationToken cancellationToken)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var queue = new InitiatorQueue(socket, depth, 16 << 20, runContinuationsAsynchronously);
         try
         {
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
-        var queue = new InitiatorQueue(socket, depth, 16 << 20);
-        try
-        {
-            await queue.InitializeAsync(headerDigest, dataDigest, cancellationToken).ConfigureAwait(false);
+            using CancellationTokenRegistration cancel = cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
+            try
+            {
+                await Task.Run(() => queue.Initialize(endPoint, headerDigest, dataDigest), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && e is SocketException or ObjectDisposedException)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
         }
         catch
         {
@@ -81,17 +110,17 @@ internal sealed class InitiatorQueue : IAsyncDisposable
         return queue;
     }
 
-    /// <summary>ICReq / ICResp, then the receive loop starts.</summary>
-    private async Task InitializeAsync(bool headerDigest, bool dataDigest, CancellationToken cancellationToken)
+    /// <summary>Connect, ICReq / ICResp, then the receive loop starts.</summary>
+    private void Initialize(EndPoint endPoint, bool headerDigest, bool dataDigest)
     {
+        _socket.Connect(endPoint);
         byte[] request = new byte[ICReqPdu.Size];
         PduWriter.WriteICReq(request, hostAlignment: 0, headerDigest, dataDigest, maxR2T: 0);
-        await _stream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+        SendAll(request);
         while (true)
         {
-            ReadResult result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            if (buffer.Length >= ICRespPdu.Size || result.IsCompleted)
+            bool open = _pipe.Receive(out ReadOnlySequence<byte> buffer);
+            if (buffer.Length >= ICRespPdu.Size || !open)
             {
                 if (buffer.Length < PduCommonHeader.Size)
                 {
@@ -119,18 +148,18 @@ internal sealed class InitiatorQueue : IAsyncDisposable
                 }
 
                 _controllerAlignment = (response.ControllerDataAlignment + 1) * 4;
-                _maxH2CData = (int)Math.Min(response.MaxH2CData, SendChunk);
+                _maxH2CData = (int)Math.Min(response.MaxH2CData, MaxSendChunk);
                 _rules.HeaderDigest = (response.Digests & 1) != 0;
                 _rules.DataDigest = (response.Digests & 2) != 0;
                 _rules.Initialized = true;
-                _reader.AdvanceTo(buffer.GetPosition(ICRespPdu.Size));
+                _pipe.AdvanceTo(buffer.GetPosition(ICRespPdu.Size), buffer.GetPosition(ICRespPdu.Size));
                 break;
             }
 
-            _reader.AdvanceTo(buffer.Start, buffer.End);
+            _pipe.AdvanceTo(buffer.Start, buffer.End);
         }
 
-        _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+        _receiveLoop = Task.Factory.StartNew(static q => ((InitiatorQueue)q!).ReceiveLoop(), this, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Sends Connect for this queue and returns the controller ID.</summary>
@@ -172,13 +201,7 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<InitiatorCompletion> SubmitAsync(SubmissionQueueEntry sqe, ReadOnlyMemory<byte> source, Memory<byte> destination, bool inCapsule)
     {
-        await _freeCount.WaitAsync().ConfigureAwait(false);
-        InitiatorSlot slot;
-        lock (_free)
-        {
-            slot = _free.Pop();
-        }
-
+        InitiatorSlot slot = Interlocked.Decrement(ref _available) >= 0 ? TakeSlot() : await WaitForSlotAsync().ConfigureAwait(false);
         try
         {
             slot.Destination = destination;
@@ -189,13 +212,15 @@ internal sealed class InitiatorQueue : IAsyncDisposable
             sqe.SglLength = (uint)length;
             sqe.SglAddress = 0;
             sqe.SglIdentifier = inCapsule && !source.IsEmpty ? SubmissionQueueEntry.SglInCapsule : SubmissionQueueEntry.SglTransport;
+            slot.Sqe = sqe;
+            slot.InCapsule = inCapsule && !source.IsEmpty;
             if (_failure is not null)
             {
                 slot.Fail(new NvmeCommandException("The queue's connection has ended.", _failure));
             }
             else
             {
-                SendCapsule(slot, sqe, inCapsule ? source.Span : default);
+                Post(slot, InitiatorSend.Capsule);
             }
 
             return await completion.ConfigureAwait(false);
@@ -204,93 +229,217 @@ internal sealed class InitiatorQueue : IAsyncDisposable
         {
             slot.Destination = default;
             slot.Source = default;
-            lock (_free)
-            {
-                _free.Push(slot);
-            }
-
-            _freeCount.Release();
+            ReleaseSlot(slot);
         }
     }
 
-    private void SendCapsule(InitiatorSlot slot, in SubmissionQueueEntry sqe, ReadOnlySpan<byte> data)
+    /// <summary>Takes a free slot; the caller's decrement of <see cref="_available"/> reserved one.</summary>
+    private InitiatorSlot TakeSlot()
     {
-        byte[] buffer = slot.SendBuffer;
-        int pdo = PduWriter.WriteCapsuleCommand(buffer, sqe, _rules.HeaderDigest, _rules.DataDigest, _controllerAlignment, data.Length);
-        int length = pdo;
-        if (!data.IsEmpty)
+        // The slot counted by the reservation was enqueued before the count went up, so the ring
+        // holds one for every reservation: the dequeue only waits for a racing dequeue to publish.
+        var spin = default(SpinWait);
+        ushort cid;
+        while (!_free.TryDequeue(out cid))
         {
-            data.CopyTo(buffer.AsSpan(pdo));
-            length += data.Length;
-            if (_rules.DataDigest)
-            {
-                PduDigest.Write(data, buffer.AsSpan(length, 4));
-                length += 4;
-            }
+            spin.SpinOnce();
         }
 
-        Send(buffer.AsSpan(0, length));
+        return _slots[cid];
     }
 
-    private void Send(ReadOnlySpan<byte> bytes)
+    /// <summary>Slow path: every slot is in flight; waits for a release to hand one over.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private async Task<InitiatorSlot> WaitForSlotAsync()
     {
-        try
+        await _slotWaiters.WaitAsync().ConfigureAwait(false);
+        return TakeSlot();
+    }
+
+    private void ReleaseSlot(InitiatorSlot slot)
+    {
+        _free.TryEnqueue(slot.CommandId);
+        if (Interlocked.Increment(ref _available) <= 0)
         {
-            lock (_sendLock)
+            _slotWaiters.Release();
+        }
+    }
+
+    /// <summary>
+    /// Queues what the slot owes the controller. On the receive loop the send waits for the end of
+    /// the loop's batch; anywhere else this thread sends now, unless another thread is sending (it
+    /// then sends this too).
+    /// </summary>
+    private void Post(InitiatorSlot slot, InitiatorSend what)
+    {
+        Volatile.Write(ref slot.Pending, (int)what);
+
+        // At most one entry per slot is ever in the ring, and it holds every slot: this cannot fail.
+        _sends.TryEnqueue(slot.CommandId);
+        if (Environment.CurrentManagedThreadId != Volatile.Read(ref _processingThread))
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>Sends everything posted, unless another thread holds the send token (it re-checks the ring after releasing it).</summary>
+    private void Flush()
+    {
+        // Pairs with the release below: whoever enqueued before that release is seen by the
+        // re-check; whoever enqueues after it wins the token itself.
+        while (Interlocked.CompareExchange(ref _sending, 1, 0) == 0)
+        {
+            try
             {
-                while (!bytes.IsEmpty)
+                SendPosted();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+            {
+                FailAll(e);
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _sending, 0);
+            }
+
+            if (_sends.Count == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Holder of the send token only: writes every posted PDU, batched.</summary>
+    private void SendPosted()
+    {
+        Span<ushort> posted = stackalloc ushort[32];
+        int used = 0;
+        int n;
+        while ((n = _sends.DequeueBurst(posted)) > 0)
+        {
+            foreach (ushort cid in posted[..n])
+            {
+                InitiatorSlot slot = _slots[cid];
+                var what = (InitiatorSend)Volatile.Read(ref slot.Pending);
+                Volatile.Write(ref slot.Pending, (int)InitiatorSend.None);
+                if (_failure is not null)
                 {
-                    bytes = bytes[_socket.Send(bytes)..];
+                    continue;
                 }
+
+                used = what == InitiatorSend.Capsule ? AppendCapsule(slot, used) : AppendData(slot, used);
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            FailAll(e);
-        }
+
+        SendAll(_batch.AsSpan(0, used));
+    }
+
+    private int AppendCapsule(InitiatorSlot slot, int used)
+    {
+        ReadOnlySpan<byte> data = slot.InCapsule ? slot.Source.Span : default;
+        used = Reserve(used, PduCommonHeader.Size + SubmissionQueueEntry.Size + 4 + 32);
+        used += PduWriter.WriteCapsuleCommand(_batch.AsSpan(used), slot.Sqe, _rules.HeaderDigest, _rules.DataDigest, _controllerAlignment, data.Length);
+        return data.IsEmpty ? used : AppendPayload(data, used);
     }
 
     /// <summary>Answers an R2T: the requested range of the write's source, in H2CData PDUs of at most MAXH2CDATA.</summary>
-    private void SendData(InitiatorSlot slot, ushort transferTag, uint offset, uint length)
+    private int AppendData(InitiatorSlot slot, int used)
     {
-        byte[] buffer = slot.SendBuffer;
-        uint end = offset + length;
+        uint offset = slot.DataOffset;
+        uint end = offset + slot.DataLength;
         while (offset < end)
         {
             int chunk = (int)Math.Min(end - offset, (uint)_maxH2CData);
             bool last = offset + (uint)chunk == end;
-            int pdo = PduWriter.WriteDataHeader(buffer, PduType.H2CData, last ? PduFlags.LastPdu : PduFlags.None, slot.CommandId, transferTag, offset, chunk, _rules.HeaderDigest, _rules.DataDigest, _controllerAlignment);
-            ReadOnlySpan<byte> data = slot.Source.Span.Slice((int)offset, chunk);
-            data.CopyTo(buffer.AsSpan(pdo));
-            int total = pdo + chunk;
-            if (_rules.DataDigest)
-            {
-                PduDigest.Write(data, buffer.AsSpan(total, 4));
-                total += 4;
-            }
-
-            Send(buffer.AsSpan(0, total));
+            used = Reserve(used, DataPduHeader.Size + 4 + 32);
+            used += PduWriter.WriteDataHeader(_batch.AsSpan(used), PduType.H2CData, last ? PduFlags.LastPdu : PduFlags.None, slot.CommandId, slot.TransferTag, offset, chunk, _rules.HeaderDigest, _rules.DataDigest, _controllerAlignment);
+            used = AppendPayload(slot.Source.Span.Slice((int)offset, chunk), used);
             offset += (uint)chunk;
+        }
+
+        return used;
+    }
+
+    /// <summary>Data (and its digest): copied into the batch when short, written from the caller's memory when long.</summary>
+    private int AppendPayload(ReadOnlySpan<byte> data, int used)
+    {
+        if (data.Length >= DirectSendThreshold || data.Length > _batch.Length - used)
+        {
+            SendAll(_batch.AsSpan(0, used));
+            SendAll(data);
+            used = 0;
+        }
+        else
+        {
+            data.CopyTo(_batch.AsSpan(used));
+            used += data.Length;
+        }
+
+        if (_rules.DataDigest)
+        {
+            used = Reserve(used, 4);
+            PduDigest.Write(data, _batch.AsSpan(used, 4));
+            used += 4;
+        }
+
+        return used;
+    }
+
+    /// <summary>Makes room for <paramref name="bytes"/> in the batch, writing it out when full.</summary>
+    private int Reserve(int used, int bytes)
+    {
+        if (_batch.Length - used >= bytes)
+        {
+            return used;
+        }
+
+        SendAll(_batch.AsSpan(0, used));
+        return 0;
+    }
+
+    private void SendAll(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            bytes = bytes[_socket.Send(bytes)..];
         }
     }
 
-    private async Task ReceiveLoopAsync()
+    /// <summary>The queue's own thread: blocks on the socket, handles each batch of PDUs (completions run here by default), then sends what they posted.</summary>
+    private void ReceiveLoop()
     {
+        Thread.CurrentThread.Name = ReceiveThreadName;
         try
         {
             while (true)
             {
-                ReadResult result = await _reader.ReadAsync().ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                string? error = Process(ref buffer);
-                _reader.AdvanceTo(buffer.Start, buffer.End);
+                bool open = _pipe.Receive(out ReadOnlySequence<byte> buffer);
+
+                // Commands that completions post while the batch is handled go out together after it.
+                Volatile.Write(ref _processingThread, Environment.CurrentManagedThreadId);
+                string? error;
+                try
+                {
+                    error = Process(ref buffer);
+                }
+                finally
+                {
+                    Volatile.Write(ref _processingThread, 0);
+                }
+
+                _pipe.AdvanceTo(buffer.Start, buffer.End);
+                if (_sends.Count != 0)
+                {
+                    Flush();
+                }
+
                 if (error is not null)
                 {
                     FailAll(new NvmeCommandException(error));
                     return;
                 }
 
-                if (result.IsCompleted)
+                if (!open)
                 {
                     FailAll(new NvmeCommandException("The controller closed the connection."));
                     return;
@@ -392,7 +541,16 @@ internal sealed class InitiatorQueue : IAsyncDisposable
                             return "R2T outside the command's data.";
                         }
 
-                        SendData(slot, r2t.TransferTag, r2t.Offset, r2t.Length);
+                        if (Volatile.Read(ref slot.Pending) != (int)InitiatorSend.None)
+                        {
+                            // Only one R2T per command may be outstanding (ICReq MAXR2T 0), and never before its capsule left.
+                            return $"R2T for CID {r2t.CommandId} while it still has PDUs to send.";
+                        }
+
+                        slot.TransferTag = r2t.TransferTag;
+                        slot.DataOffset = r2t.Offset;
+                        slot.DataLength = r2t.Length;
+                        Post(slot, InitiatorSend.Data);
                         break;
                     }
 
@@ -428,14 +586,18 @@ internal sealed class InitiatorQueue : IAsyncDisposable
             // Already reset by the peer.
         }
 
-        _socket.Dispose();
+        catch (ObjectDisposedException)
+        {
+            // Closed by a cancelled OpenAsync.
+        }
+
         if (_receiveLoop is not null)
         {
             await _receiveLoop.ConfigureAwait(false);
         }
 
-        await _reader.CompleteAsync().ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
-        _freeCount.Dispose();
+        _socket.Dispose();
+        _pipe.Dispose();
+        _slotWaiters.Dispose();
     }
 }

@@ -2,30 +2,64 @@ using System.Threading.Tasks.Sources;
 
 namespace ReNESENS.DataPlane.Nvme;
 
+/// <summary>What the sending side of a queue owes the controller for one slot.</summary>
+internal enum InitiatorSend
+{
+    /// <summary>Nothing: the slot is not in the send ring.</summary>
+    None,
+
+    /// <summary>The command capsule (<see cref="InitiatorSlot.Sqe"/>, with in-capsule data when <see cref="InitiatorSlot.InCapsule"/>).</summary>
+    Capsule,
+
+    /// <summary>H2CData answering the controller's R2T (<see cref="InitiatorSlot.TransferTag"/>, offset and length).</summary>
+    Data,
+}
+
 /// <summary>One command in flight on an initiator queue; its index is the CID. Reused, never reallocated.</summary>
+/// <remarks>
+/// The submitting thread fills <see cref="Sqe"/>, <see cref="Source"/> and <see cref="Destination"/>
+/// before it posts the slot to the queue's send ring; the sending thread reads them after taking
+/// the slot from that ring (the ring's release/acquire orders the two). The receive loop writes
+/// <see cref="Received"/> and the R2T fields, and completes the slot.
+/// </remarks>
 internal sealed class InitiatorSlot : IValueTaskSource<InitiatorCompletion>
 {
-    private ManualResetValueTaskSourceCore<InitiatorCompletion> _core = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<InitiatorCompletion> _core;
 
-    public InitiatorSlot(ushort commandId, int sendBufferSize)
+    public InitiatorSlot(ushort commandId, bool runContinuationsAsynchronously)
     {
         CommandId = commandId;
-        SendBuffer = new byte[sendBufferSize];
+        _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
     }
 
     public ushort CommandId { get; }
 
-    /// <summary>PDUs are built here before they are sent.</summary>
-    public byte[] SendBuffer { get; }
+    /// <summary>The command to send (CID and SGL filled in).</summary>
+    public SubmissionQueueEntry Sqe;
+
+    /// <summary>The capsule carries <see cref="Source"/> as in-capsule data.</summary>
+    public bool InCapsule;
 
     /// <summary>Where C2HData lands (reads, Identify, Get Log Page).</summary>
     public Memory<byte> Destination;
 
-    /// <summary>Where H2CData comes from (writes answered by an R2T).</summary>
+    /// <summary>Where host data comes from (in-capsule or on the controller's R2T).</summary>
     public ReadOnlyMemory<byte> Source;
 
     /// <summary>C2H bytes received so far.</summary>
     public int Received;
+
+    /// <summary>What the sender owes for this slot; written with <see cref="Volatile"/> by the poster (set) and the sender (cleared).</summary>
+    public int Pending;
+
+    /// <summary>TTAG of the R2T being answered.</summary>
+    public ushort TransferTag;
+
+    /// <summary>R2TO of the R2T being answered.</summary>
+    public uint DataOffset;
+
+    /// <summary>R2TL of the R2T being answered.</summary>
+    public uint DataLength;
 
     /// <summary>1 while the command is in flight; the receive loop completes a slot only once.</summary>
     public int Busy;

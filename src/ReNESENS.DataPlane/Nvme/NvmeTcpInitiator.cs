@@ -13,9 +13,13 @@ public sealed class NvmeTcpInitiator : IAsyncDisposable
 {
     private const int AdminDepth = 32;
 
+    /// <summary>Pieces of a transfer split at MDTS that are in flight at once.</summary>
+    private const int SplitWindow = SplitPieces.Length;
+
     private readonly InitiatorQueue _admin;
     private readonly InitiatorQueue[] _io;
     private readonly Timer? _keepAlive;
+    private readonly int _maxTransfer;
     private int _next;
     private int _disposed;
 
@@ -25,6 +29,7 @@ public sealed class NvmeTcpInitiator : IAsyncDisposable
         _io = io;
         ControllerId = controllerId;
         Controller = controller;
+        _maxTransfer = controller?.MaxDataTransferSize ?? int.MaxValue;
         if (keepAlive > TimeSpan.Zero)
         {
             _keepAlive = new Timer(static state => _ = ((NvmeTcpInitiator)state!).SendKeepAliveQuietlyAsync(), this, keepAlive / 2, keepAlive / 2);
@@ -53,7 +58,7 @@ public sealed class NvmeTcpInitiator : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         bool discovery = options.SubsystemNqn == NvmeOpcodes.DiscoveryNqn;
         uint kato = (uint)options.KeepAliveTimeout.TotalMilliseconds;
-        InitiatorQueue admin = await InitiatorQueue.OpenAsync(endPoint, AdminDepth, options.HeaderDigest, options.DataDigest, cancellationToken).ConfigureAwait(false);
+        InitiatorQueue admin = await InitiatorQueue.OpenAsync(endPoint, AdminDepth, options.HeaderDigest, options.DataDigest, options.RunContinuationsAsynchronously, cancellationToken).ConfigureAwait(false);
         var io = new List<InitiatorQueue>();
         try
         {
@@ -73,7 +78,7 @@ public sealed class NvmeTcpInitiator : IAsyncDisposable
 
             for (int qid = 1; qid <= queues; qid++)
             {
-                InitiatorQueue queue = await InitiatorQueue.OpenAsync(endPoint, options.QueueDepth, options.HeaderDigest, options.DataDigest, cancellationToken).ConfigureAwait(false);
+                InitiatorQueue queue = await InitiatorQueue.OpenAsync(endPoint, options.QueueDepth, options.HeaderDigest, options.DataDigest, options.RunContinuationsAsynchronously, cancellationToken).ConfigureAwait(false);
                 io.Add(queue);
                 await queue.ConnectAsync((ushort)qid, options.QueueDepth, 0, controllerId, options.SubsystemNqn, options.HostNqn, options.HostId).ConfigureAwait(false);
                 queue.InCapsuleDataSize = controller.InCapsuleDataSize;
@@ -124,24 +129,114 @@ public sealed class NvmeTcpInitiator : IAsyncDisposable
         return page;
     }
 
-    /// <summary>Reads whole blocks from <paramref name="lba"/> into <paramref name="destination"/> (a multiple of the block size).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask ReadAsync(uint namespaceId, ulong lba, Memory<byte> destination, int blockSize = 512)
+    /// <summary>
+    /// Reads whole blocks from <paramref name="lba"/> into <paramref name="destination"/> (a multiple of
+    /// the block size). A transfer larger than the controller's MDTS is split into several Reads,
+    /// up to <see cref="SplitWindow"/> of them in flight.
+    /// </summary>
+    public ValueTask ReadAsync(uint namespaceId, ulong lba, Memory<byte> destination, int blockSize = 512)
     {
-        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.Read, NamespaceId = namespaceId, Dword10And11 = lba, Dword12 = BlockCount(destination.Length, blockSize) };
-        InitiatorCompletion completion = await NextQueue().SubmitAsync(sqe, default, destination, false).ConfigureAwait(false);
-        InitiatorQueue.ThrowIfFailed(completion, "Read");
+        CheckBlocks(destination.Length, blockSize);
+        return destination.Length <= MaxCommandBytes(blockSize)
+            ? ReadOneAsync(NextQueue(), namespaceId, lba, destination, blockSize)
+            : ReadSplitAsync(namespaceId, lba, destination, blockSize);
     }
 
-    /// <summary>Writes whole blocks from <paramref name="source"/> at <paramref name="lba"/>; in the capsule when small enough, else on the controller's R2T.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask WriteAsync(uint namespaceId, ulong lba, ReadOnlyMemory<byte> source, int blockSize = 512, bool forceUnitAccess = false)
+    /// <summary>
+    /// Writes whole blocks from <paramref name="source"/> at <paramref name="lba"/>; in the capsule when
+    /// small enough, else on the controller's R2T. A transfer larger than the controller's MDTS is
+    /// split into several Writes, up to <see cref="SplitWindow"/> of them in flight (each piece is
+    /// atomic on its own, the whole is not).
+    /// </summary>
+    public ValueTask WriteAsync(uint namespaceId, ulong lba, ReadOnlyMemory<byte> source, int blockSize = 512, bool forceUnitAccess = false)
     {
-        InitiatorQueue queue = NextQueue();
-        uint dword12 = BlockCount(source.Length, blockSize) | (forceUnitAccess ? 1u << 30 : 0);
+        CheckBlocks(source.Length, blockSize);
+        return source.Length <= MaxCommandBytes(blockSize)
+            ? WriteOneAsync(NextQueue(), namespaceId, lba, source, blockSize, forceUnitAccess)
+            : WriteSplitAsync(namespaceId, lba, source, blockSize, forceUnitAccess);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask ReadOneAsync(InitiatorQueue queue, uint namespaceId, ulong lba, Memory<byte> destination, int blockSize)
+        => InitiatorQueue.ThrowIfFailed(await SubmitReadAsync(queue, namespaceId, lba, destination, blockSize).ConfigureAwait(false), "Read");
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask WriteOneAsync(InitiatorQueue queue, uint namespaceId, ulong lba, ReadOnlyMemory<byte> source, int blockSize, bool forceUnitAccess)
+        => InitiatorQueue.ThrowIfFailed(await SubmitWriteAsync(queue, namespaceId, lba, source, blockSize, forceUnitAccess).ConfigureAwait(false), "Write");
+
+    private static ValueTask<InitiatorCompletion> SubmitReadAsync(InitiatorQueue queue, uint namespaceId, ulong lba, Memory<byte> destination, int blockSize)
+    {
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.Read, NamespaceId = namespaceId, Dword10And11 = lba, Dword12 = (uint)(destination.Length / blockSize) - 1 };
+        return queue.SubmitAsync(sqe, default, destination, false);
+    }
+
+    private static ValueTask<InitiatorCompletion> SubmitWriteAsync(InitiatorQueue queue, uint namespaceId, ulong lba, ReadOnlyMemory<byte> source, int blockSize, bool forceUnitAccess)
+    {
+        uint dword12 = ((uint)(source.Length / blockSize) - 1) | (forceUnitAccess ? 1u << 30 : 0);
         var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.Write, NamespaceId = namespaceId, Dword10And11 = lba, Dword12 = dword12 };
-        InitiatorCompletion completion = await queue.SubmitAsync(sqe, source, default, source.Length <= queue.InCapsuleDataSize).ConfigureAwait(false);
-        InitiatorQueue.ThrowIfFailed(completion, "Write");
+        return queue.SubmitAsync(sqe, source, default, source.Length <= queue.InCapsuleDataSize);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReadSplitAsync(uint namespaceId, ulong lba, Memory<byte> destination, int blockSize)
+    {
+        int piece = MaxCommandBytes(blockSize);
+        InitiatorQueue queue = NextQueue();
+        var inFlight = default(SplitPieces);
+        int started = 0;
+        int finished = 0;
+        int count = (destination.Length + piece - 1) / piece;
+        ushort status = 0;
+        while (finished < count)
+        {
+            while (started < count && started - finished < SplitWindow)
+            {
+                int offset = started * piece;
+                Memory<byte> part = destination.Slice(offset, Math.Min(piece, destination.Length - offset));
+                // Each piece is awaited exactly once, by FinishPieceAsync below.
+#pragma warning disable CA2012
+                inFlight[started % SplitWindow] = SubmitReadAsync(queue, namespaceId, lba + (ulong)(offset / blockSize), part, blockSize);
+#pragma warning restore CA2012
+                started++;
+            }
+
+            status = await FinishPieceAsync(inFlight[finished % SplitWindow], status).ConfigureAwait(false);
+            inFlight[finished % SplitWindow] = default;
+            finished++;
+        }
+
+        InitiatorQueue.ThrowIfFailed(new InitiatorCompletion(status, 0), "Read");
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteSplitAsync(uint namespaceId, ulong lba, ReadOnlyMemory<byte> source, int blockSize, bool forceUnitAccess)
+    {
+        int piece = MaxCommandBytes(blockSize);
+        InitiatorQueue queue = NextQueue();
+        var inFlight = default(SplitPieces);
+        int started = 0;
+        int finished = 0;
+        int count = (source.Length + piece - 1) / piece;
+        ushort status = 0;
+        while (finished < count)
+        {
+            while (started < count && started - finished < SplitWindow)
+            {
+                int offset = started * piece;
+                ReadOnlyMemory<byte> part = source.Slice(offset, Math.Min(piece, source.Length - offset));
+                // Each piece is awaited exactly once, by FinishPieceAsync below.
+#pragma warning disable CA2012
+                inFlight[started % SplitWindow] = SubmitWriteAsync(queue, namespaceId, lba + (ulong)(offset / blockSize), part, blockSize, forceUnitAccess);
+#pragma warning restore CA2012
+                started++;
+            }
+
+            status = await FinishPieceAsync(inFlight[finished % SplitWindow], status).ConfigureAwait(false);
+            inFlight[finished % SplitWindow] = default;
+            finished++;
+        }
+
+        InitiatorQueue.ThrowIfFailed(new InitiatorCompletion(status, 0), "Write");
     }
 
     /// <summary>Flush (NSID FFFFFFFFh: every namespace).</summary>
@@ -258,15 +353,24 @@ public sealed class NvmeTcpInitiator : IAsyncDisposable
         return completion.Result;
     }
 
-    private static uint BlockCount(int length, int blockSize)
+    /// <summary>Awaits one piece of a split transfer; keeps the first failing status, so every piece is awaited even after one fails.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<ushort> FinishPieceAsync(ValueTask<InitiatorCompletion> piece, ushort status)
     {
-        if (length <= 0 || length % blockSize != 0 || length / blockSize > 65536)
-        {
-            throw new ArgumentException($"The buffer ({length} bytes) is not 1..65536 whole {blockSize}-byte blocks.", nameof(length));
-        }
-
-        return (uint)(length / blockSize) - 1;
+        InitiatorCompletion completion = await piece.ConfigureAwait(false);
+        return status != 0 ? status : completion.Status;
     }
+
+    private static void CheckBlocks(int length, int blockSize)
+    {
+        if (blockSize <= 0 || length <= 0 || length % blockSize != 0)
+        {
+            throw new ArgumentException($"The buffer ({length} bytes) is not a positive number of whole {blockSize}-byte blocks.", nameof(length));
+        }
+    }
+
+    /// <summary>The largest transfer of one command: MDTS, and at most 65536 blocks (NLB is 16 bits).</summary>
+    private int MaxCommandBytes(int blockSize) => (int)Math.Min(_maxTransfer, 65536L * blockSize);
 
     private InitiatorQueue NextQueue()
     {
@@ -289,4 +393,14 @@ public sealed class NvmeTcpInitiator : IAsyncDisposable
             // The connection ended; the next command reports it.
         }
     }
+}
+
+/// <summary>The pieces of a split transfer in flight, kept in the async method's frame (no allocation).</summary>
+[InlineArray(Length)]
+internal struct SplitPieces
+{
+    /// <summary>Pieces in flight at most.</summary>
+    public const int Length = 4;
+
+    private ValueTask<InitiatorCompletion> _element;
 }

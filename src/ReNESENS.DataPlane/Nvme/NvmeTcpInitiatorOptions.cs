@@ -26,4 +26,13 @@ public sealed class NvmeTcpInitiatorOptions
 
     /// <summary>Ask for data digests.</summary>
     public bool DataDigest { get; set; }
+
+    /// <summary>
+    /// When false (the default), the continuation of an I/O runs on its queue's receive loop as
+    /// soon as the completion arrives, and commands it issues are sent together with the others
+    /// that loop's batch produced: the fast path. Such a continuation must not block (a blocking
+    /// wait on another command of the same queue would never end). When true, every completion
+    /// is queued to the thread pool, at the cost of a thread hop per command.
+    /// </summary>
+    public bool RunContinuationsAsynchronously { get; set; }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -130,7 +129,9 @@ public sealed class NvmeTcpTarget : IAsyncDisposable
 
             socket.NoDelay = true;
             NvmeMetrics.Connections.Add(1);
-            Task connection = Task.Run(() => RunConnectionAsync(socket));
+
+            // One thread per connection (queue), blocking on its socket: see BlockingSocketPipe.
+            Task connection = Task.Factory.StartNew(static state => ((ConnectionStart)state!).Target.RunConnection(((ConnectionStart)state).Socket), new ConnectionStart(this, socket), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             lock (_connections)
             {
                 _connections.RemoveAll(static t => t.IsCompleted);
@@ -139,52 +140,52 @@ public sealed class NvmeTcpTarget : IAsyncDisposable
         }
     }
 
-    private async Task RunConnectionAsync(Socket socket)
+    private void RunConnection(Socket socket)
     {
+        Thread.CurrentThread.Name = "NVMe/TCP target connection";
         string peer = socket.RemoteEndPoint?.ToString() ?? "?";
         var session = new TargetSession(_core, peer);
         _core.AddSession(session);
-        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, session.Aborted);
-        await using var stream = new NetworkStream(socket, ownsSocket: true);
-        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
-        PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+        var pipes = new BlockingSocketPipe(socket);
+
+        // Target stop and session abort (keep-alive expiry, controller failure) end a blocked
+        // Receive or Send by shutting the socket down.
+        CancellationTokenRegistration stopping = _stopping.Token.UnsafeRegister(static s => ShutdownQuietly((Socket)s!), socket);
+        CancellationTokenRegistration aborted = session.Aborted.UnsafeRegister(static s => ShutdownQuietly((Socket)s!), socket);
         string reason = "peer closed";
         try
         {
             while (true)
             {
-                ReadResult result = await reader.ReadAsync(linked.Token).ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                SessionStatus status = session.Process(ref buffer, writer);
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (writer.UnflushedBytes > 0)
-                {
-                    await writer.FlushAsync(linked.Token).ConfigureAwait(false);
-                }
-
+                bool open = pipes.Receive(out ReadOnlySequence<byte> buffer);
+                SessionStatus status = session.Process(ref buffer, pipes.Output);
+                pipes.AdvanceTo(buffer.Start, buffer.End);
+                pipes.SendReplies();
                 if (status == SessionStatus.Close)
                 {
                     reason = "closed by the target";
                     break;
                 }
 
-                if (result.IsCompleted)
+                if (_stopping.IsCancellationRequested || session.Aborted.IsCancellationRequested)
+                {
+                    reason = "aborted";
+                    break;
+                }
+
+                if (!open)
                 {
                     break;
                 }
             }
         }
-        catch (OperationCanceledException)
-        {
-            reason = "aborted";
-        }
-        catch (IOException e)
-        {
-            reason = e.Message;
-        }
         catch (SocketException e)
         {
-            reason = e.Message;
+            reason = _stopping.IsCancellationRequested || session.Aborted.IsCancellationRequested ? "aborted" : e.Message;
+        }
+        catch (ObjectDisposedException)
+        {
+            reason = "aborted";
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -193,19 +194,28 @@ public sealed class NvmeTcpTarget : IAsyncDisposable
         }
         finally
         {
+            stopping.Dispose();
+            aborted.Dispose();
             _core.RemoveSession(session);
             session.Dispose();
-            await reader.CompleteAsync().ConfigureAwait(false);
-            try
-            {
-                await writer.CompleteAsync().ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-            {
-                // Unsent replies to a host that reset the connection.
-            }
-
+            pipes.Dispose();
+            socket.Dispose();
             NvmeLog.ConnectionClosed(_logger, peer, reason);
         }
     }
+
+    private static void ShutdownQuietly(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed or reset.
+        }
+    }
+
+    /// <summary>What a connection thread starts with.</summary>
+    private sealed record ConnectionStart(NvmeTcpTarget Target, Socket Socket);
 }

@@ -15,7 +15,7 @@ internal sealed partial class TargetSession
 
     private SessionStatus HandleCapsule(SubmissionQueueEntry sqe, ReadOnlySequence<byte> data, bool dataOk, IBufferWriter<byte> output)
     {
-        NvmeMetrics.Commands.Add(1);
+        _batchCommands++;
         if (_controller is not null)
         {
             _sqHead = (ushort)((_sqHead + 1) % _queueDepth);

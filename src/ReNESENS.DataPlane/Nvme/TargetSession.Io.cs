@@ -119,11 +119,8 @@ internal sealed partial class TargetSession
             SendData(output, sqe.CommandId, ns, offset, default, length);
         }
 
-        NvmeSubsystem subsystem = _controller!.Subsystem;
-        Interlocked.Increment(ref subsystem.ReadCommands);
-        Interlocked.Add(ref subsystem.BytesRead, length);
-        NvmeMetrics.ReadCommands.Add(1);
-        NvmeMetrics.BytesRead.Add(length);
+        _batchReads++;
+        _batchReadBytes += length;
         NvmeMetrics.IoDuration.Record(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
         return SessionStatus.Continue;
     }
@@ -182,11 +179,8 @@ internal sealed partial class TargetSession
     private SessionStatus CompleteWrite(IBufferWriter<byte> output, ushort commandId, int length, long started)
     {
         NvmeMetrics.IoDuration.Record(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
-        NvmeSubsystem subsystem = _controller!.Subsystem;
-        Interlocked.Increment(ref subsystem.WriteCommands);
-        Interlocked.Add(ref subsystem.BytesWritten, length);
-        NvmeMetrics.WriteCommands.Add(1);
-        NvmeMetrics.BytesWritten.Add(length);
+        _batchWrites++;
+        _batchWriteBytes += length;
         Complete(output, commandId, NvmeStatus.Success);
         return SessionStatus.Continue;
     }

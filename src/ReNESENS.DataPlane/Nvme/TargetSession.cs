@@ -42,6 +42,9 @@ internal sealed partial class TargetSession : IDisposable
     private CommandContext?[] _transfers = new CommandContext?[1];
     private readonly List<ushort> _asyncEvents = [];
 
+    /// <summary>Counts of the batch being processed, published by <see cref="PublishCounters"/>.</summary>
+    private long _batchCommands, _batchReads, _batchReadBytes, _batchWrites, _batchWriteBytes;
+
     public TargetSession(NvmeTargetCore core, string peer)
     {
         _core = core;
@@ -79,8 +82,50 @@ internal sealed partial class TargetSession : IDisposable
         }
     }
 
-    /// <summary>Consumes every complete PDU at the start of <paramref name="input"/> and writes the replies.</summary>
+    /// <summary>
+    /// Consumes every complete PDU at the start of <paramref name="input"/> and writes the replies.
+    /// The batch's command, read and write counts reach the metrics and the subsystem's counters
+    /// once, at its end (before any reply is sent), not once per command.
+    /// </summary>
     public SessionStatus Process(ref ReadOnlySequence<byte> input, IBufferWriter<byte> output)
+    {
+        SessionStatus status = ProcessPdus(ref input, output);
+        PublishCounters();
+        return status;
+    }
+
+    private void PublishCounters()
+    {
+        if (_batchCommands != 0)
+        {
+            NvmeMetrics.Commands.Add(_batchCommands);
+            _batchCommands = 0;
+        }
+
+        if (_batchReads != 0)
+        {
+            NvmeSubsystem subsystem = _controller!.Subsystem;
+            Interlocked.Add(ref subsystem.ReadCommands, _batchReads);
+            Interlocked.Add(ref subsystem.BytesRead, _batchReadBytes);
+            NvmeMetrics.ReadCommands.Add(_batchReads);
+            NvmeMetrics.BytesRead.Add(_batchReadBytes);
+            _batchReads = 0;
+            _batchReadBytes = 0;
+        }
+
+        if (_batchWrites != 0)
+        {
+            NvmeSubsystem subsystem = _controller!.Subsystem;
+            Interlocked.Add(ref subsystem.WriteCommands, _batchWrites);
+            Interlocked.Add(ref subsystem.BytesWritten, _batchWriteBytes);
+            NvmeMetrics.WriteCommands.Add(_batchWrites);
+            NvmeMetrics.BytesWritten.Add(_batchWriteBytes);
+            _batchWrites = 0;
+            _batchWriteBytes = 0;
+        }
+    }
+
+    private SessionStatus ProcessPdus(ref ReadOnlySequence<byte> input, IBufferWriter<byte> output)
     {
         Span<byte> header = stackalloc byte[MaxHeaderBytes];
         while (!_closed)

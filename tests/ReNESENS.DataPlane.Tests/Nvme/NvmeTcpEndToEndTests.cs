@@ -58,11 +58,17 @@ public class NvmeTcpEndToEndTests
         Assert.NotEqual(Guid.Empty, ns.Nguid);
     }
 
-    [Fact]
-    public async Task ManyConcurrentCommandsOverSeveralQueues_AllLandWhereTheyShould()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ManyConcurrentCommandsOverSeveralQueues_AllLandWhereTheyShould(bool runContinuationsAsynchronously)
     {
+        // 256 writers on 4 x 32 slots: callers wait for slots, and every 8th write (64 KiB) takes an R2T,
+        // so capsules from pool threads and H2CData from the receive loops share each queue's send side.
         await using NvmeTestTarget target = NvmeTestTarget.Start();
-        await using NvmeTcpInitiator host = await target.ConnectAsync(NvmeTestTarget.Host(queues: 4));
+        NvmeTcpInitiatorOptions options = NvmeTestTarget.Host(queues: 4);
+        options.RunContinuationsAsynchronously = runContinuationsAsynchronously;
+        await using NvmeTcpInitiator host = await target.ConnectAsync(options);
         Assert.Equal(4, host.IoQueueCount);
         var tasks = new List<Task>();
         for (int i = 0; i < 256; i++)
@@ -70,19 +76,62 @@ public class NvmeTcpEndToEndTests
             int n = i;
             tasks.Add(Task.Run(async () =>
             {
-                byte[] data = new byte[4096];
+                byte[] data = new byte[n % 8 == 0 ? 64 * 1024 : 4096];
                 data.AsSpan().Fill((byte)n);
-                await host.WriteAsync(1, (ulong)n * 8, data);
+                await host.WriteAsync(1, (ulong)n * 128, data);
             }));
         }
 
         await Task.WhenAll(tasks);
-        byte[] back = new byte[4096];
         for (int i = 0; i < 256; i++)
         {
-            await host.ReadAsync(1, (ulong)i * 8, back);
+            byte[] back = new byte[i % 8 == 0 ? 64 * 1024 : 4096];
+            await host.ReadAsync(1, (ulong)i * 128, back);
             Assert.All(back, b => Assert.Equal((byte)i, b));
         }
+    }
+
+    [Fact]
+    public async Task Completions_RunInlineOnTheQueueThread_UnlessAskedToRunAsynchronously()
+    {
+        await using NvmeTestTarget target = NvmeTestTarget.Start();
+        await using NvmeTcpInitiator inline = await target.ConnectAsync();
+        NvmeTcpInitiatorOptions options = NvmeTestTarget.Host();
+        options.RunContinuationsAsynchronously = true;
+        await using NvmeTcpInitiator pooled = await target.ConnectAsync(options);
+        byte[] data = new byte[4096];
+
+        // A completion that beats the caller's await (the reply can arrive while the submitting thread
+        // is still returning from its send) resumes on the submitting thread; once a continuation runs
+        // on the queue thread, the commands it issues are sent at the end of the batch, so the next
+        // completion cannot beat it.
+        bool onQueueThread = await Task.Run(async () =>
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                await inline.WriteAsync(1, 0, data);
+                if (Thread.CurrentThread.Name == InitiatorQueue.ReceiveThreadName)
+                {
+                    await inline.WriteAsync(1, 0, data);
+                    return Thread.CurrentThread.Name == InitiatorQueue.ReceiveThreadName;
+                }
+            }
+
+            return false;
+        });
+        Assert.True(onQueueThread);
+
+        // With asynchronous continuations a caller may even block on another command of the same queue.
+        await Task.Run(async () =>
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                await pooled.WriteAsync(1, 0, data);
+                Assert.NotEqual(InitiatorQueue.ReceiveThreadName, Thread.CurrentThread.Name);
+            }
+
+            pooled.ReadAsync(1, 0, new byte[4096]).AsTask().Wait();
+        }).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -190,6 +239,52 @@ public class NvmeTcpEndToEndTests
         byte[] smart = await host.GetLogPageAsync(0x02, 512);
         Assert.Equal(5UL, BinaryPrimitives.ReadUInt64LittleEndian(smart.AsSpan(80)));
         Assert.Equal(100, smart[3]);
+    }
+
+    [Theory]
+    [InlineData(false, 512)]
+    [InlineData(true, 4096)]
+    public async Task TransferLargerThanMdts_IsSplitIntoCommandsWithinIt(bool digests, int blockSize)
+    {
+        // MDTS 8 KiB (Identify byte 77 = 1): 100 KiB goes as 12 commands of 8 KiB and one of 4 KiB.
+        await using NvmeTestTarget target = NvmeTestTarget.Start(o => { o.MaxDataTransferSize = 8192; o.MaxH2CData = 8192; o.InCapsuleDataSize = 4096; }, blockSize: blockSize);
+        await using NvmeTcpInitiator host = await target.ConnectAsync(NvmeTestTarget.Host(digests: digests));
+        Assert.Equal(8192, host.Controller!.MaxDataTransferSize);
+        NvmeSubsystem subsystem = target.Target.Core.Subsystems.Single(s => s.Nqn == NvmeTestTarget.Nqn);
+
+        byte[] data = new byte[100 * 1024];
+        Random.Shared.NextBytes(data);
+        await host.WriteAsync(1, 8, data, blockSize);
+        Assert.Equal(13, Interlocked.Read(ref subsystem.WriteCommands));
+        Assert.Equal(data.Length, Interlocked.Read(ref subsystem.BytesWritten));
+
+        byte[] back = new byte[data.Length];
+        await host.ReadAsync(1, 8, back, blockSize);
+        Assert.Equal(13, Interlocked.Read(ref subsystem.ReadCommands));
+        Assert.Equal(data, back);
+
+        // Pieces land at their own LBAs: a read of the middle piece alone matches that slice.
+        byte[] middle = new byte[8192];
+        await host.ReadAsync(1, 8 + (ulong)(5 * 8192 / blockSize), middle, blockSize);
+        Assert.Equal(data.AsSpan(5 * 8192, 8192).ToArray(), middle);
+    }
+
+    [Fact]
+    public async Task SplitTransfer_PieceFailing_FailsTheWholeWithItsStatus()
+    {
+        // The namespace is 64 KiB: a 96 KiB write from LBA 0 has its later pieces past the end.
+        await using NvmeTestTarget target = NvmeTestTarget.Start(o => { o.MaxDataTransferSize = 16384; o.MaxH2CData = 16384; }, size: 64 * 1024);
+        await using NvmeTcpInitiator host = await target.ConnectAsync();
+        NvmeCommandException e = await Assert.ThrowsAsync<NvmeCommandException>(async () => await host.WriteAsync(1, 0, new byte[96 * 1024]));
+        Assert.Equal(NvmeStatus.LbaOutOfRange, e.StatusCode);
+
+        // The queue is still usable afterwards: every piece was awaited and its slot returned.
+        byte[] data = new byte[64 * 1024];
+        Random.Shared.NextBytes(data);
+        await host.WriteAsync(1, 0, data);
+        byte[] back = new byte[data.Length];
+        await host.ReadAsync(1, 0, back);
+        Assert.Equal(data, back);
     }
 
     internal static async Task WaitUntil(Func<bool> condition, int milliseconds = 5000)
