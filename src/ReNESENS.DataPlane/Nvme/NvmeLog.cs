@@ -5,8 +5,8 @@ namespace ReNESENS.DataPlane.Nvme;
 /// <summary>The NVMe/TCP log messages (source-generated, no allocation when the level is off).</summary>
 internal static partial class NvmeLog
 {
-    [LoggerMessage(1, LogLevel.Information, "NVMe/TCP target listening on {EndPoint} with {Count} subsystem(s)")]
-    public static partial void Listening(ILogger logger, System.Net.EndPoint endPoint, int count);
+    [LoggerMessage(1, LogLevel.Information, "NVMe/TCP target listening on {EndPoint} (port ID {PortId}) with {Count} subsystem(s)")]
+    public static partial void Listening(ILogger logger, System.Net.EndPoint endPoint, ushort portId, int count);
 
     [LoggerMessage(2, LogLevel.Warning, "Keep-alive timeout: controller {Id} of {Nqn} for host {Host} ended")]
     public static partial void KeepAliveExpired(ILogger logger, ushort id, string nqn, string host);
@@ -31,4 +31,7 @@ internal static partial class NvmeLog
 
     [LoggerMessage(9, LogLevel.Error, "Connection {Peer} failed")]
     public static partial void ConnectionFailed(ILogger logger, string peer, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Information, "NVMe/TCP listener {EndPoint} (port ID {PortId}) removed")]
+    public static partial void ListenerRemoved(ILogger logger, System.Net.EndPoint endPoint, ushort portId);
 }
