@@ -32,6 +32,12 @@ internal static partial class NvmeLog
     [LoggerMessage(9, LogLevel.Error, "Connection {Peer} failed")]
     public static partial void ConnectionFailed(ILogger logger, string peer, Exception exception);
 
+    [LoggerMessage(10, LogLevel.Warning, "Namespace file {Path}: {Reason}; it uses the page cache instead of O_DIRECT (Flush and FUA stay durable)")]
+    public static partial void DirectIoRefused(ILogger logger, string path, string reason);
+
+    [LoggerMessage(11, LogLevel.Information, "Namespace {Nsid} of {Nqn}: {Path}, {Capacity} bytes, {Mode}")]
+    public static partial void FileNamespaceOpened(ILogger logger, uint nsid, string nqn, string path, long capacity, string mode);
+
     [LoggerMessage(20, LogLevel.Information, "NVMe/TCP listener {EndPoint} (port ID {PortId}) removed")]
     public static partial void ListenerRemoved(ILogger logger, System.Net.EndPoint endPoint, ushort portId);
 }

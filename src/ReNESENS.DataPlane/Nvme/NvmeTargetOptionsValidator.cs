@@ -177,9 +177,24 @@ internal static class NvmeTargetOptionsValidator
             return Invariant($"BlockSize: {ns.BlockSize} is not 512 or 4096.");
         }
 
-        if (ns.SizeBytes < ns.BlockSize || ns.SizeBytes % ns.BlockSize != 0)
+        if ((ns.SizeBytes != 0 || ns.FilePath is null) && (ns.SizeBytes < ns.BlockSize || ns.SizeBytes % ns.BlockSize != 0))
         {
-            return Invariant($"SizeBytes: {ns.SizeBytes} is not a positive multiple of the block size {ns.BlockSize}.");
+            return Invariant($"SizeBytes: {ns.SizeBytes} is not a positive multiple of the block size {ns.BlockSize} (0 only with FilePath: the whole device or file).");
+        }
+
+        if (ns.MaxSizeBytes != 0 && (ns.MaxSizeBytes < ns.SizeBytes || ns.MaxSizeBytes % ns.BlockSize != 0))
+        {
+            return Invariant($"MaxSizeBytes: {ns.MaxSizeBytes} is not 0 or a multiple of the block size {ns.BlockSize} of at least SizeBytes.");
+        }
+
+        if (ns.MaxSizeBytes != 0 && (ns.FilePath is not null || ns.Transform is not null))
+        {
+            return "MaxSizeBytes: is for RAM namespaces (files grow without it, block devices up to their size).";
+        }
+
+        if (!Enum.IsDefined(ns.DirectIo))
+        {
+            return Invariant($"DirectIo: {(int)ns.DirectIo} is not Auto, Required or Off.");
         }
 
         if (ns.Transform is not null && ns.FilePath is not null)
