@@ -11,7 +11,8 @@ namespace ReNESENS.DataPlane.Benchmarks;
 /// paired PI and offload engine one, <c>-- vhost-rate [rounds]</c> the vhost-user packet rate against
 /// DPDK's net_vhost (dpdk-testpmd generator; see Virtio/VhostRateRun.cs),
 /// <c>-- nvme [seconds]</c> the NVMe/TCP initiator against the sample target in another process,
-/// beside a plain-TCP ceiling.
+/// beside a plain-TCP ceiling, <c>-- nvme-file [seconds]</c> a file namespace with O_DIRECT and through the page
+/// cache, beside the same I/O done locally on the file.
 /// </summary>
 internal static class Program
 {
@@ -44,6 +45,12 @@ internal static class Program
         if (args.Length > 0 && args[0] == "nvme")
         {
             Nvme.NvmeTcpRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "nvme-file")
+        {
+            Nvme.NvmeFileRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3).GetAwaiter().GetResult();
             return;
         }
 

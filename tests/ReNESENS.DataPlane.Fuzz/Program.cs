@@ -56,6 +56,7 @@ var seeds = new Dictionary<string, Func<IEnumerable<(string Name, byte[] Data)>>
     ["vringchain"] = VirtioSeeds.Chains,
     ["nvmetcp"] = NvmeTcpSeeds.Create,
     ["vhostsettings"] = VhostUserSettingsSeeds.Create,
+    ["nvmeconfig"] = NvmeConfigSeeds.Create,
 };
 
 if (args.Length == 3 && args[0] == "seed" && seeds.TryGetValue(args[1], out var createSeeds))

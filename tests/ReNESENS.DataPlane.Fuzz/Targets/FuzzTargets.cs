@@ -21,5 +21,6 @@ public static class FuzzTargets
         ["vringchain"] = VirtqueueChainTarget.Run,
         ["nvmetcp"] = NvmeTcpFuzzTarget.Run,
         ["vhostsettings"] = VhostUserSettingsTarget.Run,
+        ["nvmeconfig"] = NvmeConfigTarget.Run,
     };
 }

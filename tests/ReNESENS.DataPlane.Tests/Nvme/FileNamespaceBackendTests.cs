@@ -128,6 +128,22 @@ public sealed class FileNamespaceBackendTests : IDisposable
     }
 
     [Fact]
+    public void TheNamespaceSaysHowItsFileIsOpened()
+    {
+        var logs = new ListLoggerFactory();
+        using (new NvmeNamespace("nqn.2026-11.io.renesens:log", new NvmeNamespaceOptions { NamespaceId = 3, SizeBytes = 1 << 20, FilePath = _disk }, logs.CreateLogger("test")))
+        {
+        }
+
+        using (new NvmeNamespace("nqn.2026-11.io.renesens:log", new NvmeNamespaceOptions { NamespaceId = 4, SizeBytes = 1 << 20, FilePath = _shm }, logs.CreateLogger("test")))
+        {
+        }
+
+        Assert.Contains($"Information: Namespace 3 of nqn.2026-11.io.renesens:log: {_disk}, 1048576 bytes, O_DIRECT", logs.Lines);
+        Assert.Contains($"Information: Namespace 4 of nqn.2026-11.io.renesens:log: {_shm}, 1048576 bytes, page cache", logs.Lines);
+    }
+
+    [Fact]
     public void OffUsesThePageCacheEvenWhereODirectWorks()
     {
         using var backend = new FileNamespaceBackend(_disk, 1L << 20, 512, NvmeDirectIoMode.Off, NullLogger.Instance);
