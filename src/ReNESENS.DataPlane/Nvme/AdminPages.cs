@@ -27,7 +27,7 @@ internal static class AdminPages
         page[77] = (byte)(BitOperations.Log2((uint)options.MaxDataTransferSize) - 12); // MDTS in 4 KiB units (CAP.MPSMIN = 0)
         BinaryPrimitives.WriteUInt16LittleEndian(page[78..], controller.Id);
         BinaryPrimitives.WriteUInt32LittleEndian(page[80..], 0x00020000); // VER 2.0
-        BinaryPrimitives.WriteUInt32LittleEndian(page[92..], subsystem.IsDiscovery ? 0u : 1u << 8); // OAES: namespace attribute notices
+        BinaryPrimitives.WriteUInt32LittleEndian(page[92..], subsystem.IsDiscovery ? NvmeController.AecDiscoveryLogChange : NvmeController.AecNamespaceAttribute); // OAES: discovery log change / namespace attribute notices
         page[111] = subsystem.IsDiscovery ? (byte)2 : (byte)1;          // CNTRLTYPE
         page[259] = NvmeController.MaxAsyncEvents - 1;                   // AERL
         page[261] = 0x04;                                                // LPA: extended data (NUMDU, LPO)

@@ -40,4 +40,19 @@ internal static partial class NvmeLog
 
     [LoggerMessage(20, LogLevel.Information, "NVMe/TCP listener {EndPoint} (port ID {PortId}) removed")]
     public static partial void ListenerRemoved(ILogger logger, System.Net.EndPoint endPoint, ushort portId);
+
+    [LoggerMessage(21, LogLevel.Information, "Subsystem {Nqn} added with {Count} namespace(s)")]
+    public static partial void SubsystemAdded(ILogger logger, string nqn, int count);
+
+    [LoggerMessage(22, LogLevel.Information, "Subsystem {Nqn} removed")]
+    public static partial void SubsystemRemoved(ILogger logger, string nqn);
+
+    [LoggerMessage(23, LogLevel.Information, "Namespace {Nsid} attached to {Nqn}")]
+    public static partial void NamespaceAttached(ILogger logger, uint nsid, string nqn);
+
+    [LoggerMessage(24, LogLevel.Information, "Namespace {Nsid} detached from {Nqn}")]
+    public static partial void NamespaceDetached(ILogger logger, uint nsid, string nqn);
+
+    [LoggerMessage(25, LogLevel.Information, "Namespace {Nsid} of {Nqn} resized from {Old} to {New} bytes")]
+    public static partial void NamespaceResized(ILogger logger, uint nsid, string nqn, long old, long @new);
 }

@@ -48,4 +48,7 @@ internal static class NvmeMetrics
 
     /// <summary>O_DIRECT commands that waited for a staging slot (every slot in use).</summary>
     public static readonly Counter<long> StagingWaits = Meter.CreateCounter<long>("nvme.target.direct_io.staging_waits", "{command}");
+
+    /// <summary>Asynchronous event notices posted to hosts (namespace attribute and discovery log changes).</summary>
+    public static readonly Counter<long> AsyncEvents = Meter.CreateCounter<long>("nvme.target.async_events", "{event}");
 }

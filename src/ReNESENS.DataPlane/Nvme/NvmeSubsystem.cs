@@ -11,7 +11,7 @@ internal sealed class NvmeSubsystem : IDisposable
     private NvmeNamespace[] _namespaces;
     private int _removed;
 
-    public NvmeSubsystem(NvmeSubsystemOptions options)
+    public NvmeSubsystem(NvmeSubsystemOptions options, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         if (NvmeTargetOptionsValidator.SubsystemProblem(options) is { } problem)
         {
@@ -38,7 +38,7 @@ internal sealed class NvmeSubsystem : IDisposable
                     throw new ArgumentException($"Subsystem {Nqn}: NSID {ns.NamespaceId} is above MaxNamespaceId {MaxNamespaceId}.", nameof(options));
                 }
 
-                namespaces.Add(ns.NamespaceId, new NvmeNamespace(Nqn, ns));
+                namespaces.Add(ns.NamespaceId, new NvmeNamespace(Nqn, ns, logger));
             }
         }
         catch

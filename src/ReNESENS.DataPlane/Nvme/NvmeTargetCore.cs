@@ -9,7 +9,7 @@ namespace ReNESENS.DataPlane.Nvme;
 /// the keep-alive sweep. Sessions (one per connection) use it; tests and the fuzz target drive
 /// sessions over it without a listener.
 /// </summary>
-internal sealed class NvmeTargetCore : IDisposable
+internal sealed partial class NvmeTargetCore : IDisposable
 {
     private readonly Dictionary<ushort, NvmeController> _controllers = [];
     private readonly HashSet<TargetSession> _sessions = [];
@@ -27,7 +27,7 @@ internal sealed class NvmeTargetCore : IDisposable
         {
             foreach (NvmeSubsystemOptions subsystem in options.Subsystems)
             {
-                subsystems.Add(new NvmeSubsystem(subsystem));
+                subsystems.Add(new NvmeSubsystem(subsystem, logger));
             }
         }
         catch
@@ -74,6 +74,8 @@ internal sealed class NvmeTargetCore : IDisposable
             Volatile.Write(ref _listeners, next);
             DiscoveryChangedUnsynchronized();
         }
+
+        NotifyDiscoveryChanged();
     }
 
     /// <summary>Removes a listener by PORTID; false when there is none.</summary>
@@ -90,8 +92,10 @@ internal sealed class NvmeTargetCore : IDisposable
 
             Volatile.Write(ref _listeners, [.. current[..index], .. current[(index + 1)..]]);
             DiscoveryChangedUnsynchronized();
-            return true;
         }
+
+        NotifyDiscoveryChanged();
+        return true;
     }
 
     /// <summary>A new discovery log page: GENCTR moves on. The caller holds <see cref="ChangeLock"/>.</summary>
@@ -246,5 +250,7 @@ internal sealed class NvmeTargetCore : IDisposable
         {
             subsystem.Dispose();
         }
+
+        _changeGate.Dispose();
     }
 }

@@ -143,6 +143,56 @@ public sealed class NvmeTcpTarget : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// Serves one more NVM subsystem (its namespaces are opened here). It appears in the discovery log page, and
+    /// discovery controllers that enabled Discovery Log Page Change notices get one (AEN information F0h).
+    /// </summary>
+    /// <param name="options">The subsystem; checked as a whole (the message names each bad field).</param>
+    /// <exception cref="ArgumentException">The options are invalid or the NQN is already served.</exception>
+    public Task AddSubsystemAsync(NvmeSubsystemOptions options) => _core.AddSubsystemAsync(options);
+
+    /// <summary>
+    /// Stops serving a subsystem: it leaves the discovery log page (with a change notice), its controllers end and
+    /// their connections close, and its namespaces are flushed and closed once no queue can reach them.
+    /// </summary>
+    /// <param name="subsystemNqn">The subsystem's NQN.</param>
+    /// <returns>False when no such subsystem is served.</returns>
+    public Task<bool> RemoveSubsystemAsync(string subsystemNqn) => _core.RemoveSubsystemAsync(subsystemNqn);
+
+    /// <summary>
+    /// Attaches a namespace to a subsystem while hosts use it. Every controller of the subsystem records the NSID in
+    /// its Changed Namespace List (log page 04h) and, if the host enabled Namespace Attribute Notices (Set Features
+    /// 0Bh bit 8), posts a Namespace Attribute Changed event (type Notice, information 00h) on an outstanding
+    /// Asynchronous Event Request.
+    /// </summary>
+    /// <param name="subsystemNqn">The subsystem's NQN.</param>
+    /// <param name="options">The namespace (NSID up to the subsystem's <see cref="NvmeSubsystemOptions.MaxNamespaceId"/>).</param>
+    /// <exception cref="ArgumentException">No such subsystem, the NSID is in use, or the options are invalid.</exception>
+    public Task AttachNamespaceAsync(string subsystemNqn, NvmeNamespaceOptions options) => _core.AttachNamespaceAsync(subsystemNqn, options);
+
+    /// <summary>
+    /// Detaches a namespace: later commands on it fail with Invalid Namespace, controllers are told as for
+    /// <see cref="AttachNamespaceAsync"/>, and the back-end is flushed and closed once no queue still uses it.
+    /// </summary>
+    /// <param name="subsystemNqn">The subsystem's NQN.</param>
+    /// <param name="namespaceId">The NSID.</param>
+    /// <returns>False when the subsystem has no such namespace.</returns>
+    /// <exception cref="ArgumentException">No such subsystem.</exception>
+    public Task<bool> DetachNamespaceAsync(string subsystemNqn, uint namespaceId) => _core.DetachNamespaceAsync(subsystemNqn, namespaceId);
+
+    /// <summary>
+    /// Changes a namespace's capacity (NSZE) while hosts use it; data below the smaller size is kept. RAM namespaces
+    /// grow up to their <see cref="NvmeNamespaceOptions.MaxSizeBytes"/>, files grow and shrink, block devices up to
+    /// their size; transform namespaces cannot be resized. Controllers are told as for <see cref="AttachNamespaceAsync"/>.
+    /// </summary>
+    /// <param name="subsystemNqn">The subsystem's NQN.</param>
+    /// <param name="namespaceId">The NSID.</param>
+    /// <param name="sizeBytes">The new capacity, a positive multiple of the block size.</param>
+    /// <exception cref="ArgumentException">No such subsystem or namespace.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The size is not a multiple of the block size or above what the back-end can hold.</exception>
+    /// <exception cref="NotSupportedException">The back-end cannot be resized.</exception>
+    public Task ResizeNamespaceAsync(string subsystemNqn, uint namespaceId, long sizeBytes) => _core.ResizeNamespaceAsync(subsystemNqn, namespaceId, sizeBytes);
+
     /// <summary>Stops listening, closes every connection and waits for them to end.</summary>
     public async Task StopAsync()
     {
@@ -264,6 +314,7 @@ public sealed class NvmeTcpTarget : IAsyncDisposable
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
         PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+        session.SetWakeUp(reader.CancelPendingRead);
         string reason = "peer closed";
         try
         {

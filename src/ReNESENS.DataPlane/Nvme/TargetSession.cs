@@ -41,6 +41,8 @@ internal sealed partial class TargetSession : IDisposable
     /// <summary>Commands waiting for H2CData, indexed by TTAG; one slot before Connect (a Connect whose data comes on an R2T), the queue depth after.</summary>
     private CommandContext?[] _transfers = new CommandContext?[1];
     private readonly List<ushort> _asyncEvents = [];
+    private long _epoch;
+    private Action? _wakeUp;
 
     public TargetSession(NvmeTargetCore core, string peer)
     {
@@ -79,8 +81,49 @@ internal sealed partial class TargetSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Odd while <see cref="Process"/> runs, even between calls; incremented with a full fence at both ends. A
+    /// namespace is touched only inside <see cref="Process"/>, so once every session seen odd has moved on, none
+    /// still uses a namespace that was detached (or shrunk) before: see <see cref="NvmeTargetCore.WaitForQuiescenceAsync"/>.
+    /// </summary>
+    public long Epoch => Volatile.Read(ref _epoch);
+
+    /// <summary>Makes the connection loop call <see cref="Process"/> soon (an asynchronous event is ready to post); any thread.</summary>
+    public void WakeUp()
+    {
+        try
+        {
+            _wakeUp?.Invoke();
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        {
+            // The connection is closing.
+        }
+    }
+
+    /// <summary>Set once by the connection loop, before the first <see cref="Process"/>: interrupts its pending read.</summary>
+    public void SetWakeUp(Action wakeUp) => _wakeUp = wakeUp;
+
     /// <summary>Consumes every complete PDU at the start of <paramref name="input"/> and writes the replies.</summary>
     public SessionStatus Process(ref ReadOnlySequence<byte> input, IBufferWriter<byte> output)
+    {
+        Interlocked.Increment(ref _epoch);
+        try
+        {
+            if (_qid == 0 && _controller is { HasPendingEvents: true })
+            {
+                PostAsyncEvents(output);
+            }
+
+            return ProcessPdus(ref input, output);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _epoch);
+        }
+    }
+
+    private SessionStatus ProcessPdus(ref ReadOnlySequence<byte> input, IBufferWriter<byte> output)
     {
         Span<byte> header = stackalloc byte[MaxHeaderBytes];
         while (!_closed)
@@ -244,7 +287,12 @@ internal sealed partial class TargetSession : IDisposable
                 return SessionStatus.Close;
             }
 
-            if (ns.Backend.NeedsWholeCommands)
+            if (context.Failure != NvmeStatus.Success || !ns.StillAccepts(context.ByteOffset + pdu.Offset, pdu.Length))
+            {
+                // Detached or shrunk since the command was checked: the rest of its data is dropped and it fails once, on its last PDU.
+                context.Failure = (ushort)((ns.IsDetached ? NvmeStatus.InvalidNamespace : NvmeStatus.LbaOutOfRange) | NvmeStatus.DoNotRetry);
+            }
+            else if (ns.Backend.NeedsWholeCommands)
             {
                 // The back-end gets the Write once, whole, when its last PDU is in.
                 context.Staging ??= ArrayPool<byte>.Shared.Rent(context.TransferLength);
@@ -283,6 +331,11 @@ internal sealed partial class TargetSession : IDisposable
             if (context.Namespace is null)
             {
                 return Execute(context.Sqe, new ReadOnlySequence<byte>(context.Scratch, 0, context.TransferLength), output);
+            }
+
+            if (context.Failure != NvmeStatus.Success)
+            {
+                return CompleteError(output, context.Sqe.CommandId, context.Failure);
             }
 
             ushort status = context.Staging is { } staging
