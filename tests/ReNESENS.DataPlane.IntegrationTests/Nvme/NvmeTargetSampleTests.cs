@@ -246,6 +246,7 @@ public sealed class NvmeTargetSampleTests
             }
 
             Assert.Equal(data, onDisk);
+            Assert.Contains($"Namespace 1 of nqn.2026-11.io.renesens:file0: {image}, 8388608 bytes, O_DIRECT", output.ToString(), StringComparison.Ordinal);
         }
         finally
         {
