@@ -10,8 +10,9 @@ namespace ReNESENS.DataPlane.Benchmarks.Nvme;
 /// <summary>
 /// <c>-- nvme-file [seconds]</c>: our initiator (this process) against the sample target (another process) exporting
 /// one 1 GiB file namespace in /var/tmp (ext4), 4096-byte blocks, once with O_DIRECT (<c>directIo: required</c>) and
-/// once through the page cache (<c>off</c>): 4 KiB random write and read and 128 KiB write and read at QD32, one I/O
-/// queue. Beside each, in the same run, the anchor: the same pattern straight on the file from this process
+/// once through the page cache (<c>off</c>): 4 KiB random write and read and 128 KiB write and read at QD32 over one
+/// I/O queue, and O_DIRECT once more over 4 queues (the back-end is called inline by each queue's loop, so queues are
+/// what puts several requests in the kernel at once). Beside each, in the same run, the anchor: the same pattern straight on the file from this process
 /// (pread/pwrite with the same descriptor flags from 32 threads, page-aligned buffers), that is what the storage gives
 /// without NVMe/TCP. Writes run first, so a buffered read finds the blocks in the page cache, as it would in use.
 /// </summary>
@@ -27,15 +28,15 @@ internal static class NvmeFileRun
         string sample = Path.Combine(repo, "samples", "ReNESENS.NvmeTarget", "bin", "Release", "net10.0", "ReNESENS.NvmeTarget.dll");
         string image = Path.Combine("/var/tmp", $"rn-bench-ns-{Environment.ProcessId}.img");
         string config = Path.Combine("/var/tmp", $"rn-bench-ns-{Environment.ProcessId}.json");
-        Console.WriteLine($"# NVMe/TCP file namespace, 1 GiB on ext4 (/var/tmp), 4 KiB blocks, QD{Depth}, 1 I/O queue, {seconds} s per case; anchor = same I/O on the file locally, {Depth} threads");
+        Console.WriteLine($"# NVMe/TCP file namespace, 1 GiB on ext4 (/var/tmp), 4 KiB blocks, QD{Depth} in all, {seconds} s per case; anchor = same I/O on the file locally, {Depth} threads");
         Console.WriteLine("| mode | case | ours IOPS | ours MB/s | p50 us | p99 us | local IOPS | ratio |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
         try
         {
-            foreach (string mode in (string[])["required", "off"])
+            foreach ((string mode, int queues) in ((string, int)[])[("required", 1), ("off", 1), ("required", 4)])
             {
                 await File.WriteAllTextAsync(config, $$"""
-                    { "Target": { "port": 0, "maxIoQueues": 1, "subsystems": [ { "nqn": "{{Nqn}}", "namespaces": [
+                    { "Target": { "port": 0, "maxIoQueues": {{queues}}, "subsystems": [ { "nqn": "{{Nqn}}", "namespaces": [
                       { "namespaceId": 1, "sizeBytes": {{FileBytes}}, "blockSize": 4096, "filePath": "{{image}}", "directIo": "{{mode}}" } ] } ] },
                       "Statistics": { "intervalSeconds": 0 } }
                     """);
@@ -43,7 +44,7 @@ internal static class NvmeFileRun
                 try
                 {
                     IPEndPoint endPoint = IPEndPoint.Parse(line.Split(' ')[2]);
-                    await using NvmeTcpInitiator host = await NvmeTcpInitiator.ConnectAsync(endPoint, new NvmeTcpInitiatorOptions { SubsystemNqn = Nqn, IoQueueCount = 1, QueueDepth = Depth });
+                    await using NvmeTcpInitiator host = await NvmeTcpInitiator.ConnectAsync(endPoint, new NvmeTcpInitiatorOptions { SubsystemNqn = Nqn, IoQueueCount = queues, QueueDepth = Depth / queues });
                     (string Name, bool Write, int Size)[] cases =
                     [
                         ("4 KiB random write", true, 4096),
@@ -57,7 +58,7 @@ internal static class NvmeFileRun
                         (double iops, double p50, double p99) = await MeasureNvmeAsync(host, c.Write, c.Size, TimeSpan.FromSeconds(seconds));
                         double local = MeasureLocal(image, direct: mode == "required", c.Write, c.Size, TimeSpan.FromSeconds(seconds));
                         Console.WriteLine(FormattableString.Invariant(
-                            $"| {(mode == "required" ? "O_DIRECT" : "page cache")} | {c.Name} | {iops:F0} | {iops * c.Size / 1e6:F1} | {p50:F1} | {p99:F1} | {local:F0} | {iops / local:F2}x |"));
+                            $"| {(mode == "required" ? "O_DIRECT" : "page cache")}, {queues} queue(s) | {c.Name} | {iops:F0} | {iops * c.Size / 1e6:F1} | {p50:F1} | {p99:F1} | {local:F0} | {iops / local:F2}x |"));
                     }
                 }
                 finally
