@@ -136,6 +136,29 @@ public sealed class NvmeAsyncEventTests
     }
 
     [Fact]
+    public async Task ABadReadOfTheChangedNamespaceList_IsRefusedAndClearsNothing()
+    {
+        await using NvmeTestTarget target = NvmeTestTarget.Start();
+        await using NvmeTcpInitiator host = await target.ConnectAsync();
+        await target.Target.AttachNamespaceAsync(NvmeTestTarget.Nqn, new NvmeNamespaceOptions { NamespaceId = 3, SizeBytes = 1 << 20 });
+        await target.Target.AttachNamespaceAsync(NvmeTestTarget.Nqn, new NvmeNamespaceOptions { NamespaceId = 9, SizeBytes = 1 << 20 });
+
+        NvmeCommandException e = await Assert.ThrowsAsync<NvmeCommandException>(() => host.GetLogPageAsync(0x04, 4, offset: 4096));
+        Assert.Equal(NvmeStatus.InvalidField, e.StatusCode);            // offset past the page
+        e = await Assert.ThrowsAsync<NvmeCommandException>(() => host.GetLogPageAsync(0x04, 8, offset: 2));
+        Assert.Equal(NvmeStatus.InvalidField, e.StatusCode);            // offset not dword-aligned
+        e = await Assert.ThrowsAsync<NvmeCommandException>(() => host.GetLogPageAsync(0x70, 1024));
+        Assert.Equal(NvmeStatus.InvalidLogPage, e.StatusCode);          // the discovery log is a discovery controller's
+
+        // A partial read from an offset: the second entry, then bytes past the page read as zeros; the whole list is then cleared.
+        byte[] tail = await host.GetLogPageAsync(0x04, 8, offset: 4, retainAsyncEvent: true);
+        Assert.Equal(9u, BinaryPrimitives.ReadUInt32LittleEndian(tail));
+        Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(4)));
+        byte[] beyond = await host.GetLogPageAsync(0x04, 8192);
+        Assert.All(beyond, b => Assert.Equal(0, b));
+    }
+
+    [Fact]
     public async Task MoreThan1024ChangedNamespaces_ReadAsFFFFFFFFh()
     {
         await using NvmeTestTarget target = NvmeTestTarget.Start(o => o.Subsystems[0].MaxNamespaceId = 2000);
