@@ -12,8 +12,9 @@ namespace ReNESENS.DataPlane.Benchmarks;
 /// DPDK's net_vhost (dpdk-testpmd generator; see Virtio/VhostRateRun.cs), <c>-- vhost-loop rx|tx [bursts]</c>
 /// the in-process vhost-user packet loop alone (for callgrind; see Virtio/VhostLoopRun.cs),
 /// <c>-- nvme [seconds] [rounds] [case filter]</c> the NVMe/TCP initiator against the sample target in another process,
-/// beside a plain-TCP ceiling, in paired rounds, <c>-- boundary-profile CASE ROUNDS</c> a driver of the device boundary for
-/// profilers (see Offload/BoundaryProfileRun.cs).
+/// beside a plain-TCP ceiling, in paired rounds, <c>-- nvme-file [seconds]</c> a file namespace with O_DIRECT and through
+/// the page cache, beside the same I/O done locally on the file, <c>-- boundary-profile CASE ROUNDS</c> a driver of the
+/// device boundary for profilers (see Offload/BoundaryProfileRun.cs).
 /// </summary>
 internal static class Program
 {
@@ -58,6 +59,12 @@ internal static class Program
         if (args.Length == 3 && args[0] == "boundary-profile")
         {
             Offload.BoundaryProfileRun.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "nvme-file")
+        {
+            Nvme.NvmeFileRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3).GetAwaiter().GetResult();
             return;
         }
 

@@ -1,14 +1,15 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using ReNESENS.DataPlane.Nvme;
 
 namespace ReNESENS.NvmeTarget;
 
 /// <summary>Listens to the target's meter and prints IOPS, MB/s and service-time percentiles once per interval.</summary>
-internal sealed class LiveStatistics : IDisposable
+internal sealed class LiveStatistics(IOptions<StatisticsOptions> options) : BackgroundService
 {
     private const int SampleCapacity = 65536;
 
-    private readonly MeterListener _listener = new();
     private readonly double[] _samples = new double[SampleCapacity];
     private long _reads;
     private long _writes;
@@ -16,16 +17,23 @@ internal sealed class LiveStatistics : IDisposable
     private long _writeBytes;
     private int _sampleCount;
 
-    public LiveStatistics()
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _listener.InstrumentPublished = (instrument, listener) =>
+        double seconds = options.Value.IntervalSeconds;
+        if (seconds <= 0)
+        {
+            return;
+        }
+
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
         {
             if (instrument.Meter.Name == NvmeTcpTarget.MeterName)
             {
-                listener.EnableMeasurementEvents(instrument);
+                l.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
         {
             switch (instrument.Name)
             {
@@ -35,7 +43,7 @@ internal sealed class LiveStatistics : IDisposable
                 case "nvme.target.write.bytes": Interlocked.Add(ref _writeBytes, value); break;
             }
         });
-        _listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
         {
             lock (_samples)
             {
@@ -43,10 +51,23 @@ internal sealed class LiveStatistics : IDisposable
                 _samples[_sampleCount++ % SampleCapacity] = value;
             }
         });
-        _listener.Start();
+        listener.Start();
+        TimeSpan period = TimeSpan.FromSeconds(seconds);
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                Console.WriteLine(Snapshot(period));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
     }
 
-    public string Snapshot(TimeSpan interval)
+    private string Snapshot(TimeSpan interval)
     {
         long reads = Interlocked.Exchange(ref _reads, 0);
         long writes = Interlocked.Exchange(ref _writes, 0);
@@ -64,8 +85,6 @@ internal sealed class LiveStatistics : IDisposable
         return FormattableString.Invariant(
             $"read {reads / seconds,9:F0} IOPS {readBytes / seconds / 1e6,8:F1} MB/s | write {writes / seconds,9:F0} IOPS {writeBytes / seconds / 1e6,8:F1} MB/s | service p50 {Percentile(sorted, 0.50),7:F1} us p99 {Percentile(sorted, 0.99),7:F1} us p99.9 {Percentile(sorted, 0.999),7:F1} us");
     }
-
-    public void Dispose() => _listener.Dispose();
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 }

@@ -57,6 +57,7 @@ var seeds = new Dictionary<string, Func<IEnumerable<(string Name, byte[] Data)>>
     ["nvmetcp"] = NvmeTcpSeeds.Create,
     ["vhostsettings"] = VhostUserSettingsSeeds.Create,
     ["mppacompletion"] = MppaCompletionSeeds.Create,
+    ["nvmeconfig"] = NvmeConfigSeeds.Create,
 };
 
 if (args.Length == 3 && args[0] == "seed" && seeds.TryGetValue(args[1], out var createSeeds))

@@ -464,7 +464,7 @@ internal static class NvmeTcpRun
         }
     }
 
-    private static Process StartAndWaitForLine(string file, string[] args, string prefix, out string line)
+    internal static Process StartAndWaitForLine(string file, string[] args, string prefix, out string line)
     {
         var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true };
         Process process = Process.Start(info)!;
@@ -480,7 +480,7 @@ internal static class NvmeTcpRun
         }
     }
 
-    private static void Stop(Process process)
+    internal static void Stop(Process process)
     {
         if (!process.HasExited)
         {
@@ -489,7 +489,7 @@ internal static class NvmeTcpRun
         }
     }
 
-    private static string FindRepo()
+    internal static string FindRepo()
     {
         for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {

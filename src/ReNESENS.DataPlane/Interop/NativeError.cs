@@ -12,6 +12,7 @@ internal static class NativeError
     internal const int ENOMEM = 12;
     internal const int EMSGSIZE = 90;
     internal const int ENOENT = 2;
+    internal const int EOPNOTSUPP = 95;
 
     /// <summary>Returns <paramref name="result"/> when it is not negative, else throws for <paramref name="call"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -20,6 +20,9 @@ internal static unsafe partial class NativeMethods
     internal const int TapMultiQueue = 2;
     internal const int MaxFds = 16;
     internal const int InterfaceNameSize = 16;
+    internal const int FileCreate = 1;
+    internal const int FileDirect = 2;
+    internal const int FileDataSync = 4;
 
     [LibraryImport(Library, EntryPoint = "rn_version")]
     internal static partial int Version();
@@ -104,4 +107,16 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library, EntryPoint = "rn_dlclose")]
     internal static partial int DlClose(nint handle);
+
+    [LibraryImport(Library, EntryPoint = "rn_file_open", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int FileOpen(string path, int flags, out int fd);
+
+    [LibraryImport(Library, EntryPoint = "rn_file_geometry_get")]
+    internal static partial int FileGeometryGet(int fd, out NativeFileGeometry geometry);
+
+    [LibraryImport(Library, EntryPoint = "rn_fdatasync")]
+    internal static partial int FileDataSyncCall(int fd);
+
+    [LibraryImport(Library, EntryPoint = "rn_zero_range")]
+    internal static partial int ZeroRange(int fd, ulong offset, ulong length);
 }

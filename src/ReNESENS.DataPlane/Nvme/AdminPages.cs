@@ -27,7 +27,7 @@ internal static class AdminPages
         page[77] = (byte)(BitOperations.Log2((uint)options.MaxDataTransferSize) - 12); // MDTS in 4 KiB units (CAP.MPSMIN = 0)
         BinaryPrimitives.WriteUInt16LittleEndian(page[78..], controller.Id);
         BinaryPrimitives.WriteUInt32LittleEndian(page[80..], 0x00020000); // VER 2.0
-        BinaryPrimitives.WriteUInt32LittleEndian(page[92..], subsystem.IsDiscovery ? 0u : 1u << 8); // OAES: namespace attribute notices
+        BinaryPrimitives.WriteUInt32LittleEndian(page[92..], subsystem.IsDiscovery ? NvmeController.AecDiscoveryLogChange : NvmeController.AecNamespaceAttribute); // OAES: discovery log change / namespace attribute notices
         page[111] = subsystem.IsDiscovery ? (byte)2 : (byte)1;          // CNTRLTYPE
         page[259] = NvmeController.MaxAsyncEvents - 1;                   // AERL
         page[261] = 0x04;                                                // LPA: extended data (NUMDU, LPO)
@@ -108,38 +108,62 @@ internal static class AdminPages
         return page;
     }
 
-    /// <summary>The discovery log page (LID 70h): a header and one entry per subsystem the host may connect to.</summary>
+    /// <summary>
+    /// The discovery log page (LID 70h): a header and one entry per subsystem the host may connect to and per
+    /// listener (NVM subsystem port) it is reachable through, each with that port's PORTID, TRADDR and TRSVCID.
+    /// </summary>
     public static byte[] Discovery(NvmeTargetCore core, string hostNqn)
     {
         var subsystems = new List<NvmeSubsystem>();
-        foreach (NvmeSubsystem subsystem in core.Subsystems)
+        long generation;
+        NvmeListenerInfo[] listeners;
+        lock (core.ChangeLock)
         {
-            if (subsystem.IsHostAllowed(hostNqn))
+            // GENCTR, subsystems and listeners from one consistent state.
+            generation = core.DiscoveryGeneration;
+            listeners = core.Listeners;
+            foreach (NvmeSubsystem subsystem in core.Subsystems)
             {
-                subsystems.Add(subsystem);
+                if (subsystem.IsHostAllowed(hostNqn))
+                {
+                    subsystems.Add(subsystem);
+                }
             }
         }
 
-        byte[] page = new byte[DiscoveryRecordSize * (1 + subsystems.Count)];
-        BinaryPrimitives.WriteInt64LittleEndian(page, core.DiscoveryGeneration);  // GENCTR
-        BinaryPrimitives.WriteInt64LittleEndian(page.AsSpan(8), subsystems.Count); // NUMREC
-        IPEndPoint endPoint = core.EndPoint ?? new IPEndPoint(IPAddress.Loopback, core.Options.Port);
-        for (int i = 0; i < subsystems.Count; i++)
+        int records = subsystems.Count * listeners.Length;
+        byte[] page = new byte[DiscoveryRecordSize * (1 + records)];
+        BinaryPrimitives.WriteInt64LittleEndian(page, generation);                 // GENCTR
+        BinaryPrimitives.WriteInt64LittleEndian(page.AsSpan(8), records);          // NUMREC
+        BinaryPrimitives.WriteUInt16LittleEndian(page.AsSpan(16), 0);              // RECFMT
+        int index = 1;
+        foreach (NvmeSubsystem subsystem in subsystems)
         {
-            Span<byte> entry = page.AsSpan(DiscoveryRecordSize * (i + 1), DiscoveryRecordSize);
-            entry[0] = 3;                                                               // TRTYPE TCP
-            entry[1] = endPoint.AddressFamily == AddressFamily.InterNetworkV6 ? (byte)2 : (byte)1; // ADRFAM
-            entry[2] = 2;                                                               // SUBTYPE NVM subsystem
-            entry[3] = 0x02;                                                            // TREQ: secure channel not required
-            BinaryPrimitives.WriteUInt16LittleEndian(entry[6..], 0xFFFF);               // CNTLID: dynamic
-            BinaryPrimitives.WriteUInt16LittleEndian(entry[8..], (ushort)core.Options.MaxQueueDepth); // ASQSZ
-            Ascii(entry.Slice(32, 32), endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Ascii(entry.Slice(256, 256), subsystems[i].Nqn, pad: 0);
-            Ascii(entry.Slice(512, 256), endPoint.Address.ToString());
-            entry[768] = 0;                                                             // TSAS: SECTYPE none
+            foreach (NvmeListenerInfo listener in listeners)
+            {
+                DiscoveryEntry(page.AsSpan(DiscoveryRecordSize * index++, DiscoveryRecordSize), subsystem, listener, core.Options.MaxQueueDepth);
+            }
         }
 
         return page;
+    }
+
+    /// <summary>One discovery log page entry (NVMe-oF 1.1, figure 33; TCP TSAS, NVMe/TCP 1.0 section 3.6.1).</summary>
+    public static void DiscoveryEntry(Span<byte> entry, NvmeSubsystem subsystem, NvmeListenerInfo listener, int maxQueueDepth)
+    {
+        IPEndPoint endPoint = listener.EndPoint;
+        entry.Clear();
+        entry[0] = 3;                                                               // TRTYPE TCP
+        entry[1] = endPoint.AddressFamily == AddressFamily.InterNetworkV6 ? (byte)2 : (byte)1; // ADRFAM IPv4 / IPv6
+        entry[2] = 2;                                                               // SUBTYPE NVM subsystem
+        entry[3] = 0x02;                                                            // TREQ: secure channel not required
+        BinaryPrimitives.WriteUInt16LittleEndian(entry[4..], listener.PortId);      // PORTID
+        BinaryPrimitives.WriteUInt16LittleEndian(entry[6..], 0xFFFF);               // CNTLID: dynamic
+        BinaryPrimitives.WriteUInt16LittleEndian(entry[8..], (ushort)maxQueueDepth); // ASQSZ
+        Ascii(entry.Slice(32, 32), endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); // TRSVCID
+        Ascii(entry.Slice(256, 256), subsystem.Nqn, pad: 0);                        // SUBNQN
+        Ascii(entry.Slice(512, 256), endPoint.Address.ToString());                  // TRADDR
+        entry[768] = 0;                                                             // TSAS: SECTYPE none
     }
 
     /// <summary>ASCII text, padded with spaces (identify strings, TRSVCID, TRADDR) or NULs (NQNs).</summary>

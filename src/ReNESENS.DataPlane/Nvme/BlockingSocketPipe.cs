@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using ReNESENS.DataPlane.Interop;
 
 namespace ReNESENS.DataPlane.Nvme;
 
@@ -15,7 +16,8 @@ namespace ReNESENS.DataPlane.Nvme;
 /// <remarks>
 /// Both pipes have inline schedulers and no pause threshold, so their flushes complete at once.
 /// The socket must be used only synchronously (an asynchronous call would switch it to
-/// non-blocking mode for good); another thread ends a blocked call by shutting the socket down.
+/// non-blocking mode for good); another thread ends a blocked call by shutting the socket down, or
+/// interrupts a wake-up-able <see cref="Receive(bool, out ReadOnlySequence{byte})"/> with <see cref="WakeUp"/>.
 /// </remarks>
 internal sealed class BlockingSocketPipe : IDisposable
 {
@@ -26,11 +28,17 @@ internal sealed class BlockingSocketPipe : IDisposable
     private readonly Pipe _received = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: 256 * 1024, useSynchronizationContext: false));
     private readonly Pipe _replies = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: 256 * 1024, useSynchronizationContext: false));
 
-    /// <summary>A read of <see cref="_received"/> is open (the last <see cref="Receive"/> returned bytes).</summary>
+    /// <summary>Signalled by <see cref="WakeUp"/> (any thread); drained by the connection thread. Null when made without wake-ups.</summary>
+    private readonly EventFd? _wake;
+
+    /// <summary>A read of <see cref="_received"/> is open (the last <see cref="Receive(bool, out ReadOnlySequence{byte})"/> returned bytes).</summary>
     private bool _reading;
 
-    public BlockingSocketPipe(Socket socket)
+    /// <param name="socket">The connected socket; this pipe makes it blocking.</param>
+    /// <param name="withWakeUp">Whether <see cref="WakeUp"/> may interrupt a <see cref="Receive(bool, out ReadOnlySequence{byte})"/> (an eventfd is kept for it).</param>
+    public BlockingSocketPipe(Socket socket, bool withWakeUp = false)
     {
+        _wake = withWakeUp ? EventFd.Create() : null;
         _socket = socket;
         _socket.Blocking = true;
     }
@@ -39,12 +47,24 @@ internal sealed class BlockingSocketPipe : IDisposable
     public IBufferWriter<byte> Output => _replies.Writer;
 
     /// <summary>
-    /// Blocks until the socket delivers more bytes, then returns every byte not consumed yet.
-    /// False when the peer closed its side (or the socket was shut down): <paramref name="buffer"/>
-    /// then holds what was left unconsumed.
+    /// Blocks until the socket delivers more bytes (or, when <paramref name="wakeable"/>, until
+    /// <see cref="WakeUp"/> is called), then returns every byte not consumed yet. False when the peer
+    /// closed its side (or the socket was shut down): <paramref name="buffer"/> then holds what was
+    /// left unconsumed.
     /// </summary>
-    public bool Receive(out ReadOnlySequence<byte> buffer)
+    /// <remarks>
+    /// A wake-up-able receive polls the socket and the wake-up eventfd first: one more system call,
+    /// which only admin queues pay (they carry Keep Alive and events, not I/O).
+    /// </remarks>
+    public bool Receive(bool wakeable, out ReadOnlySequence<byte> buffer)
     {
+        if (wakeable && _wake is not null && !WaitForBytesOrWakeUp(_wake))
+        {
+            _reading = _received.Reader.TryRead(out ReadResult pending);
+            buffer = _reading ? pending.Buffer : default;
+            return true;
+        }
+
         Memory<byte> memory = _received.Writer.GetMemory(MinimumRead);
         int n = _socket.Receive(memory.Span);
         _received.Writer.Advance(n);
@@ -54,7 +74,23 @@ internal sealed class BlockingSocketPipe : IDisposable
         return n > 0;
     }
 
-    /// <summary>Marks what <see cref="Receive"/> returned as consumed up to <paramref name="consumed"/>.</summary>
+    /// <summary>Blocks until the socket delivers more bytes: <see cref="Receive(bool, out ReadOnlySequence{byte})"/> without wake-ups.</summary>
+    public bool Receive(out ReadOnlySequence<byte> buffer) => Receive(false, out buffer);
+
+    /// <summary>Makes a wake-up-able <see cref="Receive(bool, out ReadOnlySequence{byte})"/> return soon, with or without new bytes; any thread.</summary>
+    public void WakeUp()
+    {
+        try
+        {
+            _wake?.Signal();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection ended.
+        }
+    }
+
+    /// <summary>Marks what <see cref="Receive(bool, out ReadOnlySequence{byte})"/> returned as consumed up to <paramref name="consumed"/>.</summary>
     public void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
         if (_reading)
@@ -92,6 +128,21 @@ internal sealed class BlockingSocketPipe : IDisposable
         _received.Writer.Complete();
         _replies.Reader.Complete();
         _replies.Writer.Complete();
+        _wake?.Dispose();
+    }
+
+    /// <summary>True when the socket is readable (or at its end), false when only a wake-up came (now consumed).</summary>
+    private bool WaitForBytesOrWakeUp(EventFd wake)
+    {
+        Span<int> fds = [(int)_socket.Handle, wake.Handle.Fd];
+        Span<byte> ready = stackalloc byte[2];
+        TapDevice.PollReadable(fds, -1, ready);
+        if (ready[1] != 0)
+        {
+            wake.TryRead(out _);
+        }
+
+        return ready[0] != 0;
     }
 
     /// <summary>A flush of a pipe with inline schedulers and no pause threshold has completed when it returns.</summary>

@@ -30,6 +30,9 @@ internal sealed class CommandContext : IResettable
     /// <summary>A data digest failed on one of the command's PDUs: the data is dropped and the command fails once, on its last PDU.</summary>
     public bool DigestError;
 
+    /// <summary>The status the Write ends with when its namespace was detached or shrunk under it while its data arrived; Success otherwise.</summary>
+    public ushort Failure;
+
     /// <summary>Stopwatch timestamp of the capsule.</summary>
     public long Started;
 
@@ -48,6 +51,7 @@ internal sealed class CommandContext : IResettable
         ByteOffset = 0;
         ForceUnitAccess = false;
         DigestError = false;
+        Failure = 0;
         Started = 0;
         if (Staging is not null)
         {

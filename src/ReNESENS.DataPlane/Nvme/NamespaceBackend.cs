@@ -29,6 +29,14 @@ internal abstract class NamespaceBackend : IDisposable
     /// <summary>Makes every completed write durable.</summary>
     public abstract void Flush();
 
+    /// <summary>
+    /// Makes the store hold <paramref name="capacity"/> bytes; bytes past the old capacity read as zeros. The
+    /// namespace calls it before publishing a larger size, and after the grace period of a smaller one.
+    /// </summary>
+    /// <exception cref="NotSupportedException">This back-end has a fixed size.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The store cannot hold that much.</exception>
+    public virtual void Resize(long capacity) => throw new NotSupportedException($"A {GetType().Name.Replace("NamespaceBackend", string.Empty, StringComparison.Ordinal)} namespace cannot be resized.");
+
     /// <inheritdoc/>
     public abstract void Dispose();
 }

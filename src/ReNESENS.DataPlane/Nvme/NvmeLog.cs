@@ -5,8 +5,8 @@ namespace ReNESENS.DataPlane.Nvme;
 /// <summary>The NVMe/TCP log messages (source-generated, no allocation when the level is off).</summary>
 internal static partial class NvmeLog
 {
-    [LoggerMessage(1, LogLevel.Information, "NVMe/TCP target listening on {EndPoint} with {Count} subsystem(s)")]
-    public static partial void Listening(ILogger logger, System.Net.EndPoint endPoint, int count);
+    [LoggerMessage(1, LogLevel.Information, "NVMe/TCP target listening on {EndPoint} (port ID {PortId}) with {Count} subsystem(s)")]
+    public static partial void Listening(ILogger logger, System.Net.EndPoint endPoint, ushort portId, int count);
 
     [LoggerMessage(2, LogLevel.Warning, "Keep-alive timeout: controller {Id} of {Nqn} for host {Host} ended")]
     public static partial void KeepAliveExpired(ILogger logger, ushort id, string nqn, string host);
@@ -31,4 +31,28 @@ internal static partial class NvmeLog
 
     [LoggerMessage(9, LogLevel.Error, "Connection {Peer} failed")]
     public static partial void ConnectionFailed(ILogger logger, string peer, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Warning, "Namespace file {Path}: {Reason}; it uses the page cache instead of O_DIRECT (Flush and FUA stay durable)")]
+    public static partial void DirectIoRefused(ILogger logger, string path, string reason);
+
+    [LoggerMessage(11, LogLevel.Information, "Namespace {Nsid} of {Nqn}: {Path}, {Capacity} bytes, {Mode}")]
+    public static partial void FileNamespaceOpened(ILogger logger, uint nsid, string nqn, string path, long capacity, string mode);
+
+    [LoggerMessage(20, LogLevel.Information, "NVMe/TCP listener {EndPoint} (port ID {PortId}) removed")]
+    public static partial void ListenerRemoved(ILogger logger, System.Net.EndPoint endPoint, ushort portId);
+
+    [LoggerMessage(21, LogLevel.Information, "Subsystem {Nqn} added with {Count} namespace(s)")]
+    public static partial void SubsystemAdded(ILogger logger, string nqn, int count);
+
+    [LoggerMessage(22, LogLevel.Information, "Subsystem {Nqn} removed")]
+    public static partial void SubsystemRemoved(ILogger logger, string nqn);
+
+    [LoggerMessage(23, LogLevel.Information, "Namespace {Nsid} attached to {Nqn}")]
+    public static partial void NamespaceAttached(ILogger logger, uint nsid, string nqn);
+
+    [LoggerMessage(24, LogLevel.Information, "Namespace {Nsid} detached from {Nqn}")]
+    public static partial void NamespaceDetached(ILogger logger, uint nsid, string nqn);
+
+    [LoggerMessage(25, LogLevel.Information, "Namespace {Nsid} of {Nqn} resized from {Old} to {New} bytes")]
+    public static partial void NamespaceResized(ILogger logger, uint nsid, string nqn, long old, long @new);
 }

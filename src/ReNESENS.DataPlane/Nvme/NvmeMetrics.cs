@@ -42,4 +42,13 @@ internal static class NvmeMetrics
 
     /// <summary>Commands refused because every transfer slot of the queue was in use.</summary>
     public static readonly Counter<long> SlotsExhausted = Meter.CreateCounter<long>("nvme.target.slots_exhausted", "{command}");
+
+    /// <summary>File or block-device I/O that failed (completed with Unrecovered Read Error or Write Fault).</summary>
+    public static readonly Counter<long> MediaErrors = Meter.CreateCounter<long>("nvme.target.media_errors", "{command}");
+
+    /// <summary>O_DIRECT commands that waited for a staging slot (every slot in use).</summary>
+    public static readonly Counter<long> StagingWaits = Meter.CreateCounter<long>("nvme.target.direct_io.staging_waits", "{command}");
+
+    /// <summary>Asynchronous event notices posted to hosts (namespace attribute and discovery log changes).</summary>
+    public static readonly Counter<long> AsyncEvents = Meter.CreateCounter<long>("nvme.target.async_events", "{event}");
 }

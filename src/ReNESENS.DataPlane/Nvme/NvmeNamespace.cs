@@ -1,44 +1,44 @@
 using System.IO.Hashing;
 using System.Text;
+using Microsoft.Extensions.Logging;
 
 namespace ReNESENS.DataPlane.Nvme;
 
-/// <summary>A namespace as the target serves it: NSID, block geometry, identifiers and back-end.</summary>
+/// <summary>
+/// A namespace as the target serves it: NSID, block geometry, identifiers and back-end. The size may change at run
+/// time (<see cref="BlockCount"/> is read once per command); once detached it is never served again.
+/// </summary>
 internal sealed class NvmeNamespace : IDisposable
 {
-    public NvmeNamespace(string subsystemNqn, NvmeNamespaceOptions options)
+    /// <summary>Blocks; written by the thread that resizes, read by every queue.</summary>
+    private long _blockCount;
+
+    /// <summary>1 once detached; written once by the thread that detaches.</summary>
+    private int _detached;
+
+    public NvmeNamespace(string subsystemNqn, NvmeNamespaceOptions options, ILogger? logger = null)
     {
-        if (options.NamespaceId is 0 or >= 0xFFFFFFFE)
+        if (NvmeTargetOptionsValidator.NamespaceProblem(options) is { } problem)
         {
-            throw new ArgumentException($"NSID {options.NamespaceId} is not a valid namespace identifier.", nameof(options));
+            throw new ArgumentException($"Namespace {options.NamespaceId} of {subsystemNqn}: {problem}", nameof(options));
         }
 
-        if (options.BlockSize is not (512 or 4096))
-        {
-            throw new ArgumentException($"Block size {options.BlockSize} is not 512 or 4096.", nameof(options));
-        }
-
-        if (options.SizeBytes < options.BlockSize || options.SizeBytes % options.BlockSize != 0)
-        {
-            throw new ArgumentException($"Namespace size {options.SizeBytes} is not a positive multiple of {options.BlockSize}.", nameof(options));
-        }
-
-        if (options.Transform is not null && options.FilePath is not null)
-        {
-            throw new ArgumentException("A namespace is either a transform namespace or a file namespace, not both.", nameof(options));
-        }
-
+        logger ??= Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         NamespaceId = options.NamespaceId;
         BlockSize = options.BlockSize;
         BlockShift = options.BlockSize == 512 ? 9 : 12;
-        BlockCount = options.SizeBytes / options.BlockSize;
         Uuid = options.Uuid ?? DeriveUuid(subsystemNqn, options.NamespaceId);
         Backend = options switch
         {
             { Transform: { } transform } => new TransformNamespaceBackend(options.SizeBytes, options.BlockSize, transform),
-            { FilePath: { } path } => new FileNamespaceBackend(path, options.SizeBytes),
-            _ => new RamNamespaceBackend(options.SizeBytes),
+            { FilePath: { } path } => new FileNamespaceBackend(path, options.SizeBytes, options.BlockSize, options.DirectIo, logger),
+            _ => new RamNamespaceBackend(options.SizeBytes, options.MaxSizeBytes),
         };
+        _blockCount = Backend.Capacity / options.BlockSize;
+        if (Backend is FileNamespaceBackend file)
+        {
+            NvmeLog.FileNamespaceOpened(logger, NamespaceId, subsystemNqn, options.FilePath!, Backend.Capacity, file.IsDirect ? "O_DIRECT" : "page cache");
+        }
     }
 
     public uint NamespaceId { get; }
@@ -47,14 +47,40 @@ internal sealed class NvmeNamespace : IDisposable
 
     public int BlockShift { get; }
 
-    public long BlockCount { get; }
+    public long BlockCount => Volatile.Read(ref _blockCount);
 
     public Guid Uuid { get; }
 
     public NamespaceBackend Backend { get; }
 
+    /// <summary>True once the namespace left its subsystem: commands still holding it fail with Invalid Namespace.</summary>
+    public bool IsDetached => Volatile.Read(ref _detached) != 0;
+
     /// <summary>True when blocks [<paramref name="lba"/>, +<paramref name="count"/>) lie inside the namespace.</summary>
-    public bool Contains(ulong lba, ulong count) => count <= (ulong)BlockCount && lba <= (ulong)BlockCount - count;
+    public bool Contains(ulong lba, ulong count)
+    {
+        ulong blocks = (ulong)BlockCount;
+        return count <= blocks && lba <= blocks - count;
+    }
+
+    /// <summary>True when a command that was checked earlier may still write [<paramref name="byteOffset"/>, +<paramref name="length"/>): attached, and not cut off by a shrink since.</summary>
+    public bool StillAccepts(long byteOffset, long length) => !IsDetached && byteOffset + length <= BlockCount << BlockShift;
+
+    /// <summary>Marks the namespace detached (it is disposed after the grace period).</summary>
+    public void MarkDetached() => Interlocked.Exchange(ref _detached, 1);
+
+    /// <summary>Publishes a larger size: the back-end grows first, so no command sees blocks it cannot hold.</summary>
+    public void Grow(long blocks)
+    {
+        Backend.Resize(blocks << BlockShift);
+        Interlocked.Exchange(ref _blockCount, blocks);
+    }
+
+    /// <summary>Publishes a smaller size; the caller waits for the grace period, then calls <see cref="CompleteShrink"/>.</summary>
+    public void BeginShrink(long blocks) => Interlocked.Exchange(ref _blockCount, blocks);
+
+    /// <summary>Gives the cut-off tail back to the back-end (no command can reach it any more).</summary>
+    public void CompleteShrink() => Backend.Resize(BlockCount << BlockShift);
 
     public void Dispose() => Backend.Dispose();
 

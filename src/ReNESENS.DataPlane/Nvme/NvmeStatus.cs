@@ -45,6 +45,9 @@ internal static class NvmeStatus
     /// <summary>Media and data integrity: unrecovered read error (stored data that does not decode).</summary>
     public const ushort UnrecoveredReadError = 0x281;
 
+    /// <summary>Media and data integrity: write fault.</summary>
+    public const ushort WriteFault = 0x280;
+
     /// <summary>Media and data integrity: end-to-end guard check error.</summary>
     public const ushort GuardCheckError = 0x282;
 

@@ -1,15 +1,27 @@
 namespace ReNESENS.DataPlane.Nvme;
 
-/// <summary>An NVM subsystem (or the discovery subsystem) as the target serves it.</summary>
+/// <summary>
+/// An NVM subsystem (or the discovery subsystem) as the target serves it. The namespace set is an immutable array
+/// replaced whole on attach, detach and resize (by <see cref="NvmeTargetCore"/>, under its change lock): queues read
+/// it with one volatile load and never lock.
+/// </summary>
 internal sealed class NvmeSubsystem : IDisposable
 {
     private readonly HashSet<string> _allowedHosts;
+    private NvmeNamespace[] _namespaces;
+    private int _removed;
 
-    public NvmeSubsystem(NvmeSubsystemOptions options)
+    public NvmeSubsystem(NvmeSubsystemOptions options, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
+        if (NvmeTargetOptionsValidator.SubsystemProblem(options) is { } problem)
+        {
+            throw new ArgumentException($"Subsystem {options.Nqn}: {problem}", nameof(options));
+        }
+
         Nqn = options.Nqn;
         SerialNumber = options.SerialNumber;
         ModelNumber = options.ModelNumber;
+        MaxNamespaceId = options.MaxNamespaceId;
         _allowedHosts = new HashSet<string>(options.AllowedHosts, StringComparer.Ordinal);
         var namespaces = new SortedDictionary<uint, NvmeNamespace>();
         try
@@ -21,7 +33,12 @@ internal sealed class NvmeSubsystem : IDisposable
                     throw new ArgumentException($"Subsystem {Nqn} lists NSID {ns.NamespaceId} twice.", nameof(options));
                 }
 
-                namespaces.Add(ns.NamespaceId, new NvmeNamespace(Nqn, ns));
+                if (ns.NamespaceId > MaxNamespaceId)
+                {
+                    throw new ArgumentException($"Subsystem {Nqn}: NSID {ns.NamespaceId} is above MaxNamespaceId {MaxNamespaceId}.", nameof(options));
+                }
+
+                namespaces.Add(ns.NamespaceId, new NvmeNamespace(Nqn, ns, logger));
             }
         }
         catch
@@ -34,8 +51,7 @@ internal sealed class NvmeSubsystem : IDisposable
             throw;
         }
 
-        Namespaces = [.. namespaces.Values];
-        MaxNamespaceId = Namespaces.Length == 0 ? 0 : Namespaces[^1].NamespaceId;
+        _namespaces = [.. namespaces.Values];
     }
 
     private NvmeSubsystem()
@@ -44,7 +60,7 @@ internal sealed class NvmeSubsystem : IDisposable
         SerialNumber = "RNDISCOVERY";
         ModelNumber = "ReNESENS NVMe/TCP discovery";
         _allowedHosts = [];
-        Namespaces = [];
+        _namespaces = [];
         IsDiscovery = true;
     }
 
@@ -56,9 +72,13 @@ internal sealed class NvmeSubsystem : IDisposable
 
     public bool IsDiscovery { get; }
 
-    /// <summary>Namespaces in ascending NSID order.</summary>
-    public NvmeNamespace[] Namespaces { get; }
+    /// <summary>True once the subsystem was removed from the target: Connect no longer finds it.</summary>
+    public bool IsRemoved => Volatile.Read(ref _removed) != 0;
 
+    /// <summary>Namespaces in ascending NSID order (the current set; a new array after every change).</summary>
+    public NvmeNamespace[] Namespaces => Volatile.Read(ref _namespaces);
+
+    /// <summary>NN and MNAN of Identify Controller: the largest NSID this subsystem may ever have.</summary>
     public uint MaxNamespaceId { get; }
 
     /// <summary>Data units (1000 x 512 bytes) read, for the SMART log; written by I/O sessions with Interlocked.</summary>
@@ -89,6 +109,11 @@ internal sealed class NvmeSubsystem : IDisposable
 
         return null;
     }
+
+    /// <summary>Publishes a new namespace set (sorted by NSID); the caller holds the target's change lock.</summary>
+    public void PublishNamespaces(NvmeNamespace[] namespaces) => Volatile.Write(ref _namespaces, namespaces);
+
+    public void MarkRemoved() => Volatile.Write(ref _removed, 1);
 
     public void Dispose()
     {

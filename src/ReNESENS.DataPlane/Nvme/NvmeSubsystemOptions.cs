@@ -12,6 +12,12 @@ public sealed class NvmeSubsystemOptions
     /// <summary>Model number (at most 40 ASCII characters).</summary>
     public string ModelNumber { get; set; } = "ReNESENS NVMe/TCP";
 
+    /// <summary>
+    /// The largest NSID the subsystem may hold (NN and MNAN in Identify Controller), at least the largest configured
+    /// one: namespaces attached at run time get an NSID up to this.
+    /// </summary>
+    public uint MaxNamespaceId { get; set; } = 1024;
+
     /// <summary>Host NQNs allowed to connect; empty allows any host.</summary>
     public IList<string> AllowedHosts { get; } = [];
 

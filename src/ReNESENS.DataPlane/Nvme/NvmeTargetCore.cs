@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.ObjectPool;
 
@@ -10,14 +9,17 @@ namespace ReNESENS.DataPlane.Nvme;
 /// the keep-alive sweep. Sessions (one per connection) use it; tests and the fuzz target drive
 /// sessions over it without a listener.
 /// </summary>
-internal sealed class NvmeTargetCore : IDisposable
+internal sealed partial class NvmeTargetCore : IDisposable
 {
     private readonly Dictionary<ushort, NvmeController> _controllers = [];
     private readonly HashSet<TargetSession> _sessions = [];
+    private NvmeSubsystem[] _subsystems;
+    private NvmeListenerInfo[] _listeners = [];
+    private long _discoveryGeneration = 1;
 
     public NvmeTargetCore(NvmeTcpTargetOptions options, ILogger logger)
     {
-        Validate(options);
+        NvmeTargetOptionsValidator.ThrowIfInvalid(options);
         Options = options;
         Logger = logger;
         var subsystems = new List<NvmeSubsystem>();
@@ -25,12 +27,7 @@ internal sealed class NvmeTargetCore : IDisposable
         {
             foreach (NvmeSubsystemOptions subsystem in options.Subsystems)
             {
-                if (subsystem.Nqn == NvmeOpcodes.DiscoveryNqn || subsystems.Exists(s => s.Nqn == subsystem.Nqn))
-                {
-                    throw new ArgumentException($"Subsystem NQN {subsystem.Nqn} is reserved or listed twice.", nameof(options));
-                }
-
-                subsystems.Add(new NvmeSubsystem(subsystem));
+                subsystems.Add(new NvmeSubsystem(subsystem, logger));
             }
         }
         catch
@@ -39,7 +36,7 @@ internal sealed class NvmeTargetCore : IDisposable
             throw;
         }
 
-        Subsystems = [.. subsystems];
+        _subsystems = [.. subsystems];
         Discovery = NvmeSubsystem.CreateDiscovery();
         ContextPool = new DefaultObjectPool<CommandContext>(new DefaultPooledObjectPolicy<CommandContext>(), options.MaxQueueDepth * 4);
     }
@@ -48,17 +45,61 @@ internal sealed class NvmeTargetCore : IDisposable
 
     public ILogger Logger { get; }
 
-    public NvmeSubsystem[] Subsystems { get; }
+    /// <summary>Taken by every change of subsystems, namespaces and listeners (never by a queue).</summary>
+    public Lock ChangeLock { get; } = new();
+
+    /// <summary>The I/O subsystems (the current set; a new array after every change).</summary>
+    public NvmeSubsystem[] Subsystems => Volatile.Read(ref _subsystems);
 
     public NvmeSubsystem Discovery { get; }
 
     public ObjectPool<CommandContext> ContextPool { get; }
 
-    /// <summary>The listening endpoint, reported in the discovery log page.</summary>
-    public IPEndPoint? EndPoint { get; set; }
+    /// <summary>The bound listeners in PORTID order, reported in the discovery log page (the current set).</summary>
+    public NvmeListenerInfo[] Listeners => Volatile.Read(ref _listeners);
 
-    /// <summary>Incremented when the set of subsystems a discovery log page lists changes.</summary>
-    public long DiscoveryGeneration { get; } = 1;
+    /// <summary>GENCTR of the discovery log page: incremented when the subsystems or listeners it lists change.</summary>
+    public long DiscoveryGeneration => Volatile.Read(ref _discoveryGeneration);
+
+    /// <summary>Adds a bound listener (under <see cref="ChangeLock"/>); the discovery log page changes.</summary>
+    public void AddListener(NvmeListenerInfo listener)
+    {
+        lock (ChangeLock)
+        {
+            NvmeListenerInfo[] current = Listeners;
+            var next = new NvmeListenerInfo[current.Length + 1];
+            current.CopyTo(next, 0);
+            next[^1] = listener;
+            Array.Sort(next, static (a, b) => a.PortId.CompareTo(b.PortId));
+            Volatile.Write(ref _listeners, next);
+            DiscoveryChangedUnsynchronized();
+        }
+
+        NotifyDiscoveryChanged();
+    }
+
+    /// <summary>Removes a listener by PORTID; false when there is none.</summary>
+    public bool RemoveListener(ushort portId)
+    {
+        lock (ChangeLock)
+        {
+            NvmeListenerInfo[] current = Listeners;
+            int index = Array.FindIndex(current, l => l.PortId == portId);
+            if (index < 0)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _listeners, [.. current[..index], .. current[(index + 1)..]]);
+            DiscoveryChangedUnsynchronized();
+        }
+
+        NotifyDiscoveryChanged();
+        return true;
+    }
+
+    /// <summary>A new discovery log page: GENCTR moves on. The caller holds <see cref="ChangeLock"/>.</summary>
+    private void DiscoveryChangedUnsynchronized() => Interlocked.Increment(ref _discoveryGeneration);
 
     public NvmeSubsystem? FindSubsystem(string nqn)
     {
@@ -209,34 +250,7 @@ internal sealed class NvmeTargetCore : IDisposable
         {
             subsystem.Dispose();
         }
-    }
 
-    private static void Validate(NvmeTcpTargetOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.MaxQueueDepth is < 2 or > 1024)
-        {
-            throw new ArgumentException("MaxQueueDepth must be 2..1024.", nameof(options));
-        }
-
-        if (options.MaxIoQueues is < 1 or > 64)
-        {
-            throw new ArgumentException("MaxIoQueues must be 1..64.", nameof(options));
-        }
-
-        if (options.MaxH2CData < 4096 || options.MaxH2CData % 4 != 0 || options.MaxH2CData > options.MaxDataTransferSize)
-        {
-            throw new ArgumentException("MaxH2CData must be a multiple of 4 from 4096 up to MaxDataTransferSize.", nameof(options));
-        }
-
-        if (options.InCapsuleDataSize is < 1024 or > 65536 || options.InCapsuleDataSize % 16 != 0)
-        {
-            throw new ArgumentException("InCapsuleDataSize must be a multiple of 16 from 1024 to 65536 (Connect data is 1024 bytes).", nameof(options));
-        }
-
-        if (options.MaxDataTransferSize < 4096 || options.MaxDataTransferSize > (16 << 20) || !int.IsPow2(options.MaxDataTransferSize))
-        {
-            throw new ArgumentException("MaxDataTransferSize must be a power of two from 4096 to 16 MiB.", nameof(options));
-        }
+        _changeGate.Dispose();
     }
 }

@@ -114,8 +114,11 @@ public sealed class NvmeTcpInitiator : IAsyncDisposable
         return page;
     }
 
-    /// <summary>Get Log Page: <paramref name="length"/> bytes (a multiple of 4) of log <paramref name="logId"/> from <paramref name="offset"/>.</summary>
-    public async Task<byte[]> GetLogPageAsync(byte logId, int length, long offset = 0)
+    /// <summary>
+    /// Get Log Page: <paramref name="length"/> bytes (a multiple of 4) of log <paramref name="logId"/> from
+    /// <paramref name="offset"/>; with <paramref name="retainAsyncEvent"/> (RAE) the read does not clear the event it answers.
+    /// </summary>
+    public async Task<byte[]> GetLogPageAsync(byte logId, int length, long offset = 0, bool retainAsyncEvent = false)
     {
         if (length <= 0 || length % 4 != 0)
         {
@@ -124,9 +127,40 @@ public sealed class NvmeTcpInitiator : IAsyncDisposable
 
         byte[] page = new byte[length];
         uint numd = (uint)(length / 4) - 1;
-        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.GetLogPage, NamespaceId = 0xFFFFFFFF, Dword10 = logId | (numd << 16), Dword11 = numd >> 16, Dword12And13 = (ulong)offset };
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.GetLogPage, NamespaceId = 0xFFFFFFFF, Dword10 = logId | (retainAsyncEvent ? 1u << 15 : 0) | (numd << 16), Dword11 = numd >> 16, Dword12And13 = (ulong)offset };
         InitiatorQueue.ThrowIfFailed(await _admin.SubmitAsync(sqe, default, page, false).ConfigureAwait(false), "Get Log Page");
         return page;
+    }
+
+    /// <summary>Set Features (current value, not saved): returns DW0 of the completion.</summary>
+    public async Task<uint> SetFeatureAsync(byte featureId, uint value)
+    {
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.SetFeatures, Dword10 = featureId, Dword11 = value };
+        InitiatorCompletion completion = await _admin.SubmitAsync(sqe, default, default, false).ConfigureAwait(false);
+        InitiatorQueue.ThrowIfFailed(completion, "Set Features");
+        return (uint)completion.Result;
+    }
+
+    /// <summary>Get Features (current value): DW0 of the completion.</summary>
+    public async Task<uint> GetFeatureAsync(byte featureId)
+    {
+        var sqe = new SubmissionQueueEntry { Opcode = NvmeOpcodes.GetFeatures, Dword10 = featureId };
+        InitiatorCompletion completion = await _admin.SubmitAsync(sqe, default, default, false).ConfigureAwait(false);
+        InitiatorQueue.ThrowIfFailed(completion, "Get Features");
+        return (uint)completion.Result;
+    }
+
+    /// <summary>
+    /// Sends an Asynchronous Event Request and completes when the controller posts an event on it (enable them first
+    /// with <see cref="SetFeatureAsync"/>, feature 0Bh); it holds one admin slot until then. Read the event's log page
+    /// (with RAE cleared) before the next event of the same type can come.
+    /// </summary>
+    /// <exception cref="NvmeCommandException">The controller refused it (Asynchronous Event Request Limit Exceeded) or the connection ended.</exception>
+    public async Task<NvmeAsyncEvent> WaitForAsyncEventAsync()
+    {
+        InitiatorCompletion completion = await _admin.SubmitAsync(new SubmissionQueueEntry { Opcode = NvmeOpcodes.AsyncEventRequest }, default, default, false).ConfigureAwait(false);
+        InitiatorQueue.ThrowIfFailed(completion, "Asynchronous Event Request");
+        return new NvmeAsyncEvent((uint)completion.Result);
     }
 
     /// <summary>

@@ -3,11 +3,18 @@ namespace ReNESENS.DataPlane.Nvme;
 /// <summary>Options of <see cref="NvmeTcpTarget"/>.</summary>
 public sealed class NvmeTcpTargetOptions
 {
-    /// <summary>Address to listen on.</summary>
+    /// <summary>Address of the single listener used when <see cref="Listeners"/> is empty.</summary>
     public string Address { get; set; } = "127.0.0.1";
 
-    /// <summary>TCP port (4420 is the IANA port for NVMe/TCP; 0 picks a free one).</summary>
+    /// <summary>TCP port of the single listener used when <see cref="Listeners"/> is empty (4420 is the IANA port for NVMe/TCP; 0 picks a free one).</summary>
     public int Port { get; set; } = 4420;
+
+    /// <summary>
+    /// The listeners (NVM subsystem ports), each with its own address and port, in PORTID order (the first is port 1);
+    /// empty: one listener on <see cref="Address"/>:<see cref="Port"/>. The discovery log page has one entry per
+    /// subsystem and listener.
+    /// </summary>
+    public IList<NvmeListenerOptions> Listeners { get; } = [];
 
     /// <summary>Largest queue depth a host may ask for (CAP.MQES + 1).</summary>
     public int MaxQueueDepth { get; set; } = 128;

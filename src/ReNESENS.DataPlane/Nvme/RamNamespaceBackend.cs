@@ -1,3 +1,4 @@
+using ReNESENS.DataPlane.Interop;
 using ReNESENS.DataPlane.Memory;
 
 namespace ReNESENS.DataPlane.Nvme;
@@ -10,15 +11,35 @@ internal sealed class RamNamespaceBackend : NamespaceBackend
 
     private readonly DmaRegion _region;
 
-    public RamNamespaceBackend(long capacity)
+    /// <summary>Creates the namespace's region.</summary>
+    /// <param name="capacity">Bytes exported.</param>
+    /// <param name="maxCapacity">Bytes reserved so that a resize can grow the namespace in place (at least <paramref name="capacity"/>).</param>
+    public RamNamespaceBackend(long capacity, long maxCapacity)
     {
-        Capacity = capacity;
+        _capacity = capacity;
 
-        // Not locked: a RAM namespace may be larger than RLIMIT_MEMLOCK allows, and pages fault in on first write.
-        _region = DmaRegion.Create(capacity, PageKind.Small, lockMemory: false, name: "renesens-nvme-ns");
+        // Not locked: a RAM namespace may be larger than RLIMIT_MEMLOCK allows, and pages fault in on first write
+        // (so the room reserved for growth costs address space, not memory).
+        _region = DmaRegion.Create(Math.Max(capacity, maxCapacity), PageKind.Small, lockMemory: false, name: "renesens-nvme-ns");
     }
 
-    public override long Capacity { get; }
+    private long _capacity;
+
+    public override long Capacity => Volatile.Read(ref _capacity);
+
+    /// <summary>Grows in place up to the reserved size; a shrink gives the tail's memory back (it reads as zeros when grown again).</summary>
+    public override void Resize(long capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, _region.Length);
+        long old = Capacity;
+        if (capacity < old)
+        {
+            using var lease = new SafeHandleLease(_region.FileDescriptor);
+            NativeError.Check(NativeMethods.ZeroRange((int)lease.Value, (ulong)capacity, (ulong)(old - capacity)), "rn_zero_range");
+        }
+
+        Volatile.Write(ref _capacity, capacity);
+    }
 
     public override ushort Read(long offset, Span<byte> destination)
     {

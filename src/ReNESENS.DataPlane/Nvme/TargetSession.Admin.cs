@@ -32,8 +32,9 @@ internal sealed partial class TargetSession
                     return CompleteError(output, sqe.CommandId, NvmeStatus.AsyncEventLimitExceeded | NvmeStatus.DoNotRetry);
                 }
 
-                // Held until an event: the target changes no namespace while it runs, so none completes before the controller ends.
+                // Held until an event (a namespace attached, detached or resized; a discovery log change), or the controller's end.
                 _asyncEvents.Add(sqe.CommandId);
+                PostAsyncEvents(output);
                 return SessionStatus.Continue;
             default:
                 return CompleteError(output, sqe.CommandId, NvmeStatus.InvalidOpcode | NvmeStatus.DoNotRetry);
@@ -113,22 +114,34 @@ internal sealed partial class TargetSession
             return CompleteError(output, sqe.CommandId, NvmeStatus.SglLengthInvalid | NvmeStatus.DoNotRetry);
         }
 
-        byte[]? page = (lid, controller.Subsystem.IsDiscovery) switch
-        {
-            (NvmeOpcodes.LogDiscovery, true) => AdminPages.Discovery(_core, controller.HostNqn),
-            (NvmeOpcodes.LogError, false) => new byte[64],
-            (NvmeOpcodes.LogSmart, false) => AdminPages.Smart(controller.Subsystem),
-            (NvmeOpcodes.LogChangedNamespaces, false) => new byte[4096],
-            _ => null,
-        };
-        if (page is null)
+        bool known = (lid, controller.Subsystem.IsDiscovery) is (NvmeOpcodes.LogDiscovery, true) or (NvmeOpcodes.LogError or NvmeOpcodes.LogSmart or NvmeOpcodes.LogChangedNamespaces, false);
+        if (!known)
         {
             return CompleteError(output, sqe.CommandId, NvmeStatus.InvalidLogPage | NvmeStatus.DoNotRetry);
         }
 
+        // Retain Asynchronous Event (CDW10 bit 15): the read does not unmask the event type it answers.
+        bool retain = (sqe.Dword10 & (1u << 15)) != 0;
+        byte[] page = lid switch
+        {
+            NvmeOpcodes.LogDiscovery => AdminPages.Discovery(_core, controller.HostNqn),
+            NvmeOpcodes.LogError => new byte[64],
+            NvmeOpcodes.LogSmart => AdminPages.Smart(controller.Subsystem),
+            _ => new byte[NvmeController.ChangedNamespaceListCapacity * 4],
+        };
         if ((offset & 3) != 0 || offset >= (ulong)page.Length)
         {
             return CompleteError(output, sqe.CommandId, NvmeStatus.InvalidField | NvmeStatus.DoNotRetry);
+        }
+
+        // Read (and so cleared) only once the command is known to be valid.
+        if (lid == NvmeOpcodes.LogChangedNamespaces)
+        {
+            page = controller.ReadChangedNamespaces(retain);
+        }
+        else if (lid == NvmeOpcodes.LogDiscovery)
+        {
+            controller.DiscoveryLogRead(retain);
         }
 
         // Bytes past the end of the page read as zeros.
@@ -168,7 +181,8 @@ internal sealed partial class TargetSession
                 controller.TouchKeepAlive();
                 return Answer(output, sqe.CommandId, 0);
             case NvmeOpcodes.FeatureAsyncEventConfig:
-                controller.AsyncEventConfiguration = sqe.Dword11;
+                // Only the notices this controller reports in OAES are kept (Get Features reads back what is enabled).
+                controller.AsyncEventConfiguration = sqe.Dword11 & (controller.Subsystem.IsDiscovery ? NvmeController.AecDiscoveryLogChange : NvmeController.AecNamespaceAttribute);
                 return Answer(output, sqe.CommandId, 0);
             default:
                 return CompleteError(output, sqe.CommandId, NvmeStatus.InvalidField | NvmeStatus.DoNotRetry);
@@ -185,6 +199,19 @@ internal sealed partial class TargetSession
             NvmeOpcodes.FeatureAsyncEventConfig => Answer(output, sqe.CommandId, controller.AsyncEventConfiguration),
             _ => CompleteError(output, sqe.CommandId, NvmeStatus.InvalidField | NvmeStatus.DoNotRetry),
         };
+    }
+
+    /// <summary>Completes held Asynchronous Event Requests, oldest first, with queued events while both are there.</summary>
+    private void PostAsyncEvents(IBufferWriter<byte> output)
+    {
+        NvmeController controller = _controller!;
+        while (_asyncEvents.Count > 0 && controller.TryTakeEvent(out uint dword0))
+        {
+            ushort commandId = _asyncEvents[0];
+            _asyncEvents.RemoveAt(0);
+            NvmeMetrics.AsyncEvents.Add(1);
+            Complete(output, commandId, NvmeStatus.Success, dword0);
+        }
     }
 
     private static uint QueueCountValue(NvmeController controller) => (uint)(controller.IoQueueCount - 1) * 0x10001u;

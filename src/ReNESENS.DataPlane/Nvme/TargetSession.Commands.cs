@@ -334,8 +334,9 @@ internal sealed partial class TargetSession
         }
         else if ((cc & NvmeController.CcEnable) == 0 && (old & NvmeController.CcEnable) != 0)
         {
-            // Reset: I/O queues go away, the admin queue stays.
+            // Reset: I/O queues go away, the admin queue stays; held Asynchronous Event Requests are gone with the reset.
             controller.CloseIoQueues();
+            _asyncEvents.Clear();
             controller.ControllerStatus = 0;
         }
 

@@ -41,6 +41,8 @@ internal sealed partial class TargetSession : IDisposable
     /// <summary>Commands waiting for H2CData, indexed by TTAG; one slot before Connect (a Connect whose data comes on an R2T), the queue depth after.</summary>
     private CommandContext?[] _transfers = new CommandContext?[1];
     private readonly List<ushort> _asyncEvents = [];
+    private long _epoch;
+    private Action? _wakeUp;
 
     /// <summary>Counts of the batch being processed, published by <see cref="PublishCounters"/>.</summary>
     private long _batchCommands, _batchReads, _batchReadBytes, _batchWrites, _batchWriteBytes;
@@ -83,15 +85,57 @@ internal sealed partial class TargetSession : IDisposable
     }
 
     /// <summary>
-    /// Consumes every complete PDU at the start of <paramref name="input"/> and writes the replies.
-    /// The batch's command, read and write counts reach the metrics and the subsystem's counters
-    /// once, at its end (before any reply is sent), not once per command.
+    /// Odd while <see cref="Process"/> runs, even between calls; incremented with a full fence at both ends. A
+    /// namespace is touched only inside <see cref="Process"/>, so once every session seen odd has moved on, none
+    /// still uses a namespace that was detached (or shrunk) before: see <see cref="NvmeTargetCore.WaitForQuiescenceAsync"/>.
+    /// </summary>
+    public long Epoch => Volatile.Read(ref _epoch);
+
+    /// <summary>Makes the connection loop call <see cref="Process"/> soon (an asynchronous event is ready to post); any thread.</summary>
+    public void WakeUp()
+    {
+        try
+        {
+            _wakeUp?.Invoke();
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        {
+            // The connection is closing.
+        }
+    }
+
+    /// <summary>Set once by the connection loop, before the first <see cref="Process"/>: interrupts its pending read.</summary>
+    public void SetWakeUp(Action wakeUp) => _wakeUp = wakeUp;
+
+    /// <summary>
+    /// Whether the connection loop must let <see cref="WakeUp"/> interrupt its wait for bytes: an admin queue of a
+    /// controller (asynchronous events are posted there); I/O queues never need it.
+    /// </summary>
+    public bool WantsWakeUps => _qid == 0 && _controller is not null;
+
+    /// <summary>
+    /// Consumes every complete PDU at the start of <paramref name="input"/> and writes the replies (after any
+    /// asynchronous event ready to post). The batch's command, read and write counts reach the metrics and the
+    /// subsystem's counters once, at its end (before any reply is sent), not once per command.
     /// </summary>
     public SessionStatus Process(ref ReadOnlySequence<byte> input, IBufferWriter<byte> output)
     {
-        SessionStatus status = ProcessPdus(ref input, output);
-        PublishCounters();
-        return status;
+        Interlocked.Increment(ref _epoch);
+        try
+        {
+            if (_qid == 0 && _controller is { HasPendingEvents: true })
+            {
+                PostAsyncEvents(output);
+            }
+
+            SessionStatus status = ProcessPdus(ref input, output);
+            PublishCounters();
+            return status;
+        }
+        finally
+        {
+            Interlocked.Increment(ref _epoch);
+        }
     }
 
     private void PublishCounters()
@@ -289,7 +333,12 @@ internal sealed partial class TargetSession : IDisposable
                 return SessionStatus.Close;
             }
 
-            if (ns.Backend.NeedsWholeCommands)
+            if (context.Failure != NvmeStatus.Success || !ns.StillAccepts(context.ByteOffset + pdu.Offset, pdu.Length))
+            {
+                // Detached or shrunk since the command was checked: the rest of its data is dropped and it fails once, on its last PDU.
+                context.Failure = (ushort)((ns.IsDetached ? NvmeStatus.InvalidNamespace : NvmeStatus.LbaOutOfRange) | NvmeStatus.DoNotRetry);
+            }
+            else if (ns.Backend.NeedsWholeCommands)
             {
                 // The back-end gets the Write once, whole, when its last PDU is in.
                 context.Staging ??= ArrayPool<byte>.Shared.Rent(context.TransferLength);
@@ -328,6 +377,11 @@ internal sealed partial class TargetSession : IDisposable
             if (context.Namespace is null)
             {
                 return Execute(context.Sqe, new ReadOnlySequence<byte>(context.Scratch, 0, context.TransferLength), output);
+            }
+
+            if (context.Failure != NvmeStatus.Success)
+            {
+                return CompleteError(output, context.Sqe.CommandId, context.Failure);
             }
 
             ushort status = context.Staging is { } staging

@@ -2,7 +2,8 @@
  * renesens_native.h - the small C shim under ReNESENS.DataPlane.
  *
  * It does only what .NET cannot do itself: memfd/hugetlb mappings and mlock, eventfd,
- * SCM_RIGHTS, TAP ioctls, the PCI probe and dlopen. Every function returns 0 (or a
+ * SCM_RIGHTS, TAP ioctls, the PCI probe, dlopen, and O_DIRECT files with their block-device
+ * geometry (BLKSSZGET, BLKGETSIZE64). Every function returns 0 (or a
  * non-negative count) on success and a negative errno value on failure; it never sets
  * or relies on the caller reading errno.
  */
@@ -131,6 +132,32 @@ typedef struct rn_pci_device {
  * (which may exceed `max`), 0 when the folder is missing, or -errno.
  */
 RN_EXPORT int32_t rn_pci_probe(const char *sysfs_root, uint16_t vendor, rn_pci_device *out, int32_t max);
+
+/* ---- files and block devices ------------------------------------------------------------ */
+
+#define RN_FILE_CREATE 1 /* O_CREAT (mode 0644) */
+#define RN_FILE_DIRECT 2 /* O_DIRECT: no page cache; aligned buffers, offsets and lengths */
+#define RN_FILE_DSYNC 4  /* O_DSYNC: each write is durable when it returns */
+
+/* Opens `path` read-write, close-on-exec, with RN_FILE_* flags. -EINVAL when the file system refuses O_DIRECT (tmpfs). */
+RN_EXPORT int32_t rn_file_open(const char *path, int32_t flags, int32_t *out_fd);
+
+typedef struct rn_file_geometry {
+    uint64_t size;               /* bytes: BLKGETSIZE64 for a block device, st_size for a file */
+    uint32_t logical_block_size; /* BLKSSZGET for a block device; 0 for a file */
+    uint32_t dio_mem_align;      /* O_DIRECT buffer alignment (statx STATX_DIOALIGN for a file); 0 when unknown */
+    uint32_t dio_offset_align;   /* O_DIRECT offset and length alignment; 0 when unknown or unsupported */
+    int32_t is_block_device;
+} rn_file_geometry;
+
+/* Size and alignment rules of a regular file or block device; -ENOTSUP for anything else. */
+RN_EXPORT int32_t rn_file_geometry_get(int32_t fd, rn_file_geometry *out);
+RN_EXPORT int32_t rn_fdatasync(int32_t fd);
+/*
+ * Makes [offset, offset + length) read as zeros without writing them: BLKZEROOUT on a block
+ * device, fallocate ZERO_RANGE (else PUNCH_HOLE) on a file. -EOPNOTSUPP when neither works.
+ */
+RN_EXPORT int32_t rn_zero_range(int32_t fd, uint64_t offset, uint64_t length);
 
 /* ---- dynamic loading ------------------------------------------------------------------- */
 

@@ -14,6 +14,9 @@ internal static class NvmeTcpSeeds
             yield return ("admin-split" + suffix, [1, .. NvmeTcpStreams.Admin(digests)]);
             yield return ("io" + suffix, [4 | 3, .. NvmeTcpStreams.Io(digests)]);
             yield return ("io-split" + suffix, [4 | 2, .. NvmeTcpStreams.Io(digests)]);
+            yield return ("admin-events" + suffix, [8 | 3, .. NvmeTcpStreams.AdminEvents(digests)]);
+            yield return ("admin-events-split" + suffix, [8 | 1, .. NvmeTcpStreams.AdminEvents(digests)]);
+            yield return ("io-churn" + suffix, [8 | 4 | 2, .. NvmeTcpStreams.Io(digests)]);
         }
     }
 }

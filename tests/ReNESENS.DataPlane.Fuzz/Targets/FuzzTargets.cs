@@ -22,5 +22,6 @@ public static class FuzzTargets
         ["nvmetcp"] = NvmeTcpFuzzTarget.Run,
         ["vhostsettings"] = VhostUserSettingsTarget.Run,
         ["mppacompletion"] = MppaCompletionTarget.Run,
+        ["nvmeconfig"] = NvmeConfigTarget.Run,
     };
 }

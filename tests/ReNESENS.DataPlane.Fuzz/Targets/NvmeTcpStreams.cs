@@ -24,6 +24,22 @@ public static class NvmeTcpStreams
         .. Capsule(new SubmissionQueueEntry { Opcode = NvmeOpcodes.AsyncEventRequest, CommandId = 6 }, [], digests),
     ];
 
+    /// <summary>An admin session that asks for Namespace Attribute notices, holds two AERs and reads the Changed Namespace List (with and without RAE).</summary>
+    public static byte[] AdminEvents(bool digests) =>
+    [
+        .. ICReq(digests),
+        .. ConnectCapsule(1, 0, 0xFFFF, digests),
+        .. EnableCapsule(2, digests),
+        .. Capsule(new SubmissionQueueEntry { Opcode = NvmeOpcodes.SetFeatures, CommandId = 3, Dword10 = NvmeOpcodes.FeatureAsyncEventConfig, Dword11 = 1u << 8 }, [], digests),
+        .. Capsule(new SubmissionQueueEntry { Opcode = NvmeOpcodes.AsyncEventRequest, CommandId = 4 }, [], digests),
+        .. Capsule(new SubmissionQueueEntry { Opcode = NvmeOpcodes.AsyncEventRequest, CommandId = 5 }, [], digests),
+        .. Capsule(new SubmissionQueueEntry { Opcode = NvmeOpcodes.Identify, CommandId = 6, Dword10 = 2, SglIdentifier = SubmissionQueueEntry.SglTransport, SglLength = 4096 }, [], digests),
+        .. Capsule(new SubmissionQueueEntry { Opcode = NvmeOpcodes.GetLogPage, CommandId = 7, Dword10 = NvmeOpcodes.LogChangedNamespaces | (1u << 15) | (1023u << 16), SglIdentifier = SubmissionQueueEntry.SglTransport, SglLength = 4096 }, [], digests),
+        .. Capsule(new SubmissionQueueEntry { Opcode = NvmeOpcodes.KeepAlive, CommandId = 8 }, [], digests),
+        .. Capsule(new SubmissionQueueEntry { Opcode = NvmeOpcodes.GetLogPage, CommandId = 9, Dword10 = NvmeOpcodes.LogChangedNamespaces | (1023u << 16), SglIdentifier = SubmissionQueueEntry.SglTransport, SglLength = 4096 }, [], digests),
+        .. Capsule(new SubmissionQueueEntry { Opcode = NvmeOpcodes.Identify, CommandId = 10, NamespaceId = 2, SglIdentifier = SubmissionQueueEntry.SglTransport, SglLength = 4096 }, [], digests),
+    ];
+
     /// <summary>An I/O queue of controller 1 (after <see cref="AdminPrelude"/>): writes in the capsule and on an R2T, read, flush, write zeroes, deallocate.</summary>
     public static byte[] Io(bool digests)
     {

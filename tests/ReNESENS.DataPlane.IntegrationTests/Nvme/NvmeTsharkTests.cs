@@ -40,6 +40,16 @@ public sealed class NvmeTsharkTests
         await host.ReadAsync(1, 0, back.AsMemory(0, 4096));
         await host.FlushAsync(1);
         await host.KeepAliveAsync();
+
+        // An asynchronous event: Set Features (Async Event Configuration), a held AER completed by a namespace
+        // attached at run time, then the Changed Namespace List it points to.
+        await host.SetFeatureAsync(0x0B, 1u << 8);
+        Task<NvmeAsyncEvent> notice = host.WaitForAsyncEventAsync();
+        await target.AttachNamespaceAsync(subsystem.Nqn, new NvmeNamespaceOptions { NamespaceId = 2, SizeBytes = 1 << 20 });
+        NvmeAsyncEvent e = await notice.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(4, e.LogPageId);
+        byte[] changed = await host.GetLogPageAsync(0x04, 4096);
+        Assert.Equal(2, changed[0]);
         await host.DisconnectAsync();
         await capture.StopAsync();
 
@@ -96,6 +106,8 @@ public sealed class NvmeTsharkTests
         Assert.Contains(opcodes, o => o is "0x01" or "1");
         Assert.Contains(opcodes, o => o is "0x02" or "2");
         Assert.Contains(opcodes, o => o is "0x18" or "24");
+        Assert.Contains(opcodes, o => o is "0x09" or "9");    // Set Features
+        Assert.Contains(opcodes, o => o is "0x0c" or "0x0C" or "12");  // Asynchronous Event Request
     }
 
     private static int CountOf(string text, string what)

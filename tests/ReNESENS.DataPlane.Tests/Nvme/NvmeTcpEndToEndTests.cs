@@ -41,7 +41,7 @@ public class NvmeTcpEndToEndTests
         Assert.Equal("RNTEST0001", controller.SerialNumber);
         Assert.Equal("ReNESENS test", controller.ModelNumber);
         Assert.Equal(NvmeTestTarget.Nqn, controller.SubsystemNqn);
-        Assert.Equal(1u, controller.NamespaceCount);
+        Assert.Equal(1024u, controller.NamespaceCount); // NN: the largest NSID the subsystem may hold (MaxNamespaceId), as Linux nvmet reports
         Assert.Equal(1, controller.ControllerType);
         Assert.Equal(host.ControllerId, controller.ControllerId);
         Assert.Equal(1024 * 1024, controller.MaxDataTransferSize);
