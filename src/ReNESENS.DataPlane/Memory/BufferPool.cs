@@ -388,7 +388,7 @@ public sealed class BufferPool : IDisposable
         return index;
     }
 
-    /// <summary>Gives back buffers prepared by <see cref="PrepareReturn"/>: one cache look-up for the whole burst.</summary>
+    /// <summary>Gives back buffers prepared as <see cref="PrepareReturn"/> does: one cache look-up for the whole burst.</summary>
     internal void ReturnBurst(ReadOnlySpan<int> indices)
     {
         if (indices.IsEmpty)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace ReNESENS.DataPlane.Memory;
@@ -258,6 +259,20 @@ public sealed class PacketBuffer
         return true;
     }
 
+    /// <summary>
+    /// <see cref="Append"/> for a buffer its caller has just rented (an unchained head without data) and whose
+    /// <see cref="Tailroom"/> it checked against <paramref name="count"/>: the same effect without checking again what
+    /// the caller proved; the region's range and liveness are still checked.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Span<byte> AppendToFresh(int count)
+    {
+        Debug.Assert(RefCountField > 0 && !_isSegment && _next is null && _dataLength == 0 && (uint)count <= (uint)Tailroom, "A freshly rented buffer with room for the data.");
+        _dataLength = count;
+        _packetLength = count;
+        return _region.GetSpan(_bufferOffset + _dataOffset, count);
+    }
+
     /// <summary>Removes <paramref name="count"/> bytes from the front of the head segment's data (DPDK <c>rte_pktmbuf_adj</c>); they become headroom.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative or larger than <see cref="DataLength"/>.</exception>
     /// <exception cref="InvalidOperationException">The buffer is free or a segment.</exception>
@@ -454,7 +469,10 @@ public sealed class PacketBuffer
                     pool = p._pool;
                 }
 
-                freed[count++] = p._pool.PrepareReturn(p);
+                // What PrepareReturn checks holds here by construction: the buffer is its own pool's (both fields are
+                // fixed when the pool makes it) and its count just went to 0 on this thread.
+                p.ResetForReuse();
+                freed[count++] = p._index;
             }
         }
         finally

@@ -167,6 +167,8 @@ internal sealed unsafe class PackedVirtqueue : Virtqueue
     internal override bool HasAvailable() =>
         Error == VirtqueueError.None && IsAvailable(Volatile.Read(ref *(ushort*)(_ring + (_nextAvail * DescriptorSize) + 14)));
 
+    internal override int CountAvailable(int max) => HasAvailable() ? max : 0;
+
     internal override uint GetBase() => _nextAvail | (_availWrap ? 0x8000u : 0u);
 
     protected override bool PublishUsed(bool checkNotify)

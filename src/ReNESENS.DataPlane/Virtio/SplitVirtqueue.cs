@@ -132,6 +132,17 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
 
     internal override bool HasAvailable() => Error == VirtqueueError.None && (_lastAvail != _cachedAvail || Volatile.Read(ref *_availIndex) != _lastAvail);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal override int CountAvailable(int max)
+    {
+        if (Error != VirtqueueError.None || (_lastAvail == _cachedAvail && !RefreshAvail()))
+        {
+            return 0;
+        }
+
+        return Math.Min((ushort)(_cachedAvail - _lastAvail), max);
+    }
+
     internal override uint GetBase() => _lastAvail;
 
     protected override bool PublishUsed(bool checkNotify)

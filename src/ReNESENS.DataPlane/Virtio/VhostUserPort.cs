@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Microsoft.Extensions.Logging;
 using ReNESENS.DataPlane.Interop;
 using ReNESENS.DataPlane.Memory;
@@ -28,10 +29,6 @@ public sealed class VhostUserPort : IWaitablePort
     private readonly BufferPool _pool;
     private readonly ILogger _logger;
     private readonly int _maxPacketLength;
-
-    /// <summary>The buffers of one receive step and where each was taken from; data thread only.</summary>
-    private readonly VirtqueueBuffer[] _taken = new VirtqueueBuffer[MaxBurst];
-    private readonly QueuePosition[] _positions = new QueuePosition[MaxBurst];
 
     /// <summary>The receive descriptor of event mode; its member is <see cref="_kick"/> while attached.</summary>
     private readonly EpollSet _waitSet = EpollSet.Create();
@@ -307,57 +304,46 @@ public sealed class VhostUserPort : IWaitablePort
     }
 
     /// <summary>
-    /// Takes up to <see cref="MaxBurst"/> buffers, rents their packet buffers in one go, copies each packet out.
-    /// Returns the packets stored from the start of <paramref name="packets"/>; <paramref name="more"/> when the
-    /// chunk was full and the ring may hold more.
+    /// Rents packet buffers for up to <see cref="MaxBurst"/> of the available guest buffers in one go, then takes,
+    /// copies out and completes each guest buffer in one pass (its segments are not needed past its copy, so the
+    /// segment array restarts per buffer). Returns the packets stored from the start of <paramref name="packets"/>;
+    /// <paramref name="more"/> when the chunk was full and the ring may hold more.
     /// </summary>
     private int ReceiveChunk<TQueue>(TQueue ring, Span<PacketBuffer> packets, out bool more)
         where TQueue : struct, IVirtqueueAccess
     {
-        Virtqueue queue = ring.Queue;
-        int want = Math.Min(packets.Length, MaxBurst);
-        Span<VirtqueueBuffer> taken = _taken;
-        Span<QueuePosition> positions = _positions;
-        queue.ResetSegments();
-        int n = 0;
-        while (n < want && queue.CanTakeChain)
-        {
-            positions[n] = ring.Position;
-            if (!ring.TryTake(deviceWrites: false, out taken[n]))
-            {
-                break;
-            }
-
-            n++;
-        }
-
-        more = n == MaxBurst;
-        if (n == 0)
+        more = false;
+        int want = ring.CountAvailable(Math.Min(packets.Length, MaxBurst));
+        if (want == 0)
         {
             return 0;
         }
 
-        int rented = _pool.TryRentBurst(packets[..n]);
-        if (rented < n)
+        int rented = _pool.TryRentBurst(packets[..want]);
+        if (rented < want)
         {
-            // No memory to hold the rest: leave them in the guest's ring for the next burst.
-            ring.Restore(positions[rented]);
+            // No memory to hold the rest: they stay in the guest's ring for the next burst.
             _receiveDrops++;
-            more = false;
-            n = rented;
         }
 
+        Virtqueue queue = ring.Queue;
         int headerLength = _headerLength;
         int count = 0;
         long bytes = 0;
-        for (int i = 0; i < n; i++)
+        int taken = 0;
+        for (; taken < rented; taken++)
         {
-            PacketBuffer packet = packets[i];
-            ref VirtqueueBuffer buffer = ref taken[i];
+            queue.ResetSegments();
+            if (!ring.TryTake(deviceWrites: false, out VirtqueueBuffer buffer))
+            {
+                break;
+            }
+
+            PacketBuffer packet = packets[taken];
             long length = buffer.Length - headerLength;
             if (length >= 0 && length <= _maxPacketLength && CopyIn(queue.GetSegments(buffer), packet, headerLength, (int)length))
             {
-                if (count != i)
+                if (count != taken)
                 {
                     packets[count] = packet;
                 }
@@ -374,6 +360,13 @@ public sealed class VhostUserPort : IWaitablePort
             ring.AddUsed(buffer, 0);
         }
 
+        if (taken < rented)
+        {
+            // The ring held fewer than counted (a packed ring's bound) or stopped: the spare buffers go back.
+            PacketBuffer.ReleaseBurst(packets[taken..rented]);
+        }
+
+        more = taken == MaxBurst && rented == want;
         _receivedPackets += count;
         _receivedBytes += bytes;
         return count;
@@ -393,7 +386,7 @@ public sealed class VhostUserPort : IWaitablePort
             // Invariant: the segment was translated whole and its length is headerLength + length >= 10.
             header.Low = Unsafe.ReadUnaligned<ulong>(first.Pointer);
             header.High = Unsafe.ReadUnaligned<ushort>(first.Pointer + 8);
-            new ReadOnlySpan<byte>(first.Pointer + headerLength, length).CopyTo(packet.Append(length));
+            CopyFrame(first.Pointer + headerLength, packet.AppendToFresh(length));
         }
         else
         {
@@ -411,6 +404,30 @@ public sealed class VhostUserPort : IWaitablePort
         }
 
         return VirtioNetHeader.Read(header.AsSpan()[..headerLength]).TryApplyTo(packet) == VirtioNetHeaderError.None;
+    }
+
+    /// <summary>
+    /// Copies a frame out of guest memory into <paramref name="into"/>: one of 32 to 64 bytes (minimum-size Ethernet
+    /// frames, what packet-rate traffic carries) with two overlapping vector moves instead of a call to the general copy.
+    /// </summary>
+    /// <param name="source">The frame in guest memory: <paramref name="into"/>.Length readable bytes.</param>
+    /// <param name="into">Where it goes: the packet's newly appended data.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyFrame(byte* source, Span<byte> into)
+    {
+        int n = into.Length;
+        if (Vector256.IsHardwareAccelerated && n is >= 32 and <= 64)
+        {
+            // Invariant: source holds n >= 32 readable bytes, so [0, 32) and [n - 32, n) both lie inside it (and inside into).
+            Vector256<byte> head = Vector256.Load(source);
+            Vector256<byte> tail = Vector256.Load(source + n - 32);
+            ref byte to = ref MemoryMarshal.GetReference(into);
+            head.StoreUnsafe(ref to);
+            tail.StoreUnsafe(ref to, (nuint)(n - 32));
+            return;
+        }
+
+        new ReadOnlySpan<byte>(source, n).CopyTo(into);
     }
 
     private bool TryCopyIn(ref SegmentCursor cursor, PacketBuffer head, int length)

@@ -87,6 +87,13 @@ internal abstract unsafe class Virtqueue
     /// <summary>Whether a buffer is available, without taking it (a fresh read of the ring).</summary>
     internal abstract bool HasAvailable();
 
+    /// <summary>
+    /// How many buffers a burst of up to <paramref name="max"/> may take, without taking them: exact for a split ring
+    /// (its available index says), an upper bound for a packed ring (<paramref name="max"/> once its next buffer is
+    /// available, since chain lengths are only known by walking them). 0 when none is available or the queue has stopped.
+    /// </summary>
+    internal abstract int CountAvailable(int max);
+
     /// <summary>The ring state for <c>VHOST_USER_GET_VRING_BASE</c>.</summary>
     internal abstract uint GetBase();
 

@@ -14,6 +14,9 @@ internal interface IVirtqueueAccess
     /// <inheritdoc cref="Virtqueue.Position"/>
     QueuePosition Position { get; }
 
+    /// <inheritdoc cref="Virtqueue.CountAvailable"/>
+    int CountAvailable(int max);
+
     /// <inheritdoc cref="Virtqueue.TryTake"/>
     bool TryTake(bool deviceWrites, out VirtqueueBuffer buffer);
 
@@ -36,6 +39,9 @@ internal readonly struct SplitAccess(SplitVirtqueue queue) : IVirtqueueAccess
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int CountAvailable(int max) => queue.CountAvailable(max);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryTake(bool deviceWrites, out VirtqueueBuffer buffer) => queue.TryTake(deviceWrites, out buffer);
 
     public void Restore(QueuePosition position) => queue.Restore(position);
@@ -54,6 +60,9 @@ internal readonly struct PackedAccess(PackedVirtqueue queue) : IVirtqueueAccess
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => queue.Position;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int CountAvailable(int max) => queue.CountAvailable(max);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryTake(bool deviceWrites, out VirtqueueBuffer buffer) => queue.TryTake(deviceWrites, out buffer);
