@@ -442,43 +442,34 @@ public sealed class PacketBuffer
         Span<int> freed = stackalloc int[32];
         int count = 0;
         BufferPool? pool = null;
-        try
+        foreach (PacketBuffer p in packets)
         {
-            foreach (PacketBuffer p in packets)
+            if (p._isSegment || Volatile.Read(ref p.RefCountField) != 1 || p._next is not null)
             {
-                if (p._isSegment)
-                {
-                    MemoryThrowHelper.ThrowSegment();
-                }
-
-                if (!p.DecrementReference())
-                {
-                    continue;
-                }
-
-                if (p._next is not null)
-                {
-                    p.FreeChain();
-                    continue;
-                }
-
-                if (!ReferenceEquals(p._pool, pool) || count == freed.Length)
-                {
-                    pool?.ReturnBurst(freed[..count]);
-                    count = 0;
-                    pool = p._pool;
-                }
-
-                // What PrepareReturn checks holds here by construction: the buffer is its own pool's (both fields are
-                // fixed when the pool makes it) and its count just went to 0 on this thread.
-                p.ResetForReuse();
-                freed[count++] = p._index;
+                // Shared, chained or misused: the general path, after what waits has gone back (so a throw loses nothing).
+                pool?.ReturnBurst(freed[..count]);
+                count = 0;
+                pool = null;
+                p.Release();
+                continue;
             }
+
+            // The only reference is ours, as in DecrementReference: no atomic.
+            Volatile.Write(ref p.RefCountField, 0);
+            if (!ReferenceEquals(p._pool, pool) || count == freed.Length)
+            {
+                pool?.ReturnBurst(freed[..count]);
+                count = 0;
+                pool = p._pool;
+            }
+
+            // What PrepareReturn checks holds here by construction: the buffer is its own pool's (both fields are
+            // fixed when the pool makes it) and its count just went to 0 on this thread.
+            p.ResetForReuse();
+            freed[count++] = p._index;
         }
-        finally
-        {
-            pool?.ReturnBurst(freed[..count]);
-        }
+
+        pool?.ReturnBurst(freed[..count]);
     }
 
     /// <summary>Empties a rented, unchained buffer: headroom back to the pool's default, no data, clean metadata.</summary>
