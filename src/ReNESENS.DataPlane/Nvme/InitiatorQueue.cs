@@ -58,6 +58,9 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     /// <summary>1 while one thread owns the socket's send side; taken and released with Interlocked (the token's acquire/release).</summary>
     private int _sending;
 
+    /// <summary>C2HData payload bytes received straight from the socket into commands' buffers; written by the receive loop only.</summary>
+    private long _bytesInPlace;
+
     /// <summary>Managed thread ID of the receive loop while it handles a batch of PDUs, 0 otherwise; written by the receive loop only.</summary>
     private int _processingThread;
 
@@ -80,6 +83,9 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     }
 
     public ushort QueueId { get; private set; }
+
+    /// <summary>C2HData payload bytes received straight from the socket into commands' buffers (not through the receive pipe).</summary>
+    public long BytesReceivedInPlace => Volatile.Read(ref _bytesInPlace);
 
     /// <summary>In-capsule data this queue may send.</summary>
     public int InCapsuleDataSize { get; set; }
@@ -679,6 +685,7 @@ internal sealed class InitiatorQueue : IAsyncDisposable
             }
 
             have += n;
+            Volatile.Write(ref _bytesInPlace, _bytesInPlace + n);
         }
 
         if (frame.DataDigestLength != 0)

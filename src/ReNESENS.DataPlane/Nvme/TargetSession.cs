@@ -55,7 +55,7 @@ internal sealed partial class TargetSession : IDisposable
     private InPlaceWrite _inPlaceWrite;
 
     /// <summary>Counts of the batch being processed, published by <see cref="PublishCounters"/>.</summary>
-    private long _batchCommands, _batchReads, _batchReadBytes, _batchWrites, _batchWriteBytes;
+    private long _batchCommands, _batchReads, _batchReadBytes, _batchWrites, _batchWriteBytes, _batchInPlaceBytes;
 
     public TargetSession(NvmeTargetCore core, string peer)
     {
@@ -169,6 +169,12 @@ internal sealed partial class TargetSession : IDisposable
         {
             NvmeMetrics.Commands.Add(_batchCommands);
             _batchCommands = 0;
+        }
+
+        if (_batchInPlaceBytes != 0)
+        {
+            NvmeMetrics.BytesInPlace.Add(_batchInPlaceBytes);
+            _batchInPlaceBytes = 0;
         }
 
         if (_batchReads != 0)
@@ -553,7 +559,8 @@ internal sealed partial class TargetSession : IDisposable
             long offset = _inPlaceWrite.Offset;
             int remaining = _inPlaceWrite.Remaining;
             Span<byte> destination;
-            if (context.Failure == NvmeStatus.Success && ns.StillAccepts(offset, remaining))
+            bool intoNamespace = context.Failure == NvmeStatus.Success && ns.StillAccepts(offset, remaining);
+            if (intoNamespace)
             {
                 destination = ns.Backend.InPlaceRegion!.GetSpan(offset, remaining);
             }
@@ -576,6 +583,7 @@ internal sealed partial class TargetSession : IDisposable
             }
 
             _inPlaceWrite = _inPlaceWrite with { Offset = offset + n, Remaining = remaining - n };
+            _batchInPlaceBytes += intoNamespace ? n : 0;
         }
 
         InPlaceWrite done = _inPlaceWrite;
@@ -641,6 +649,7 @@ internal sealed partial class TargetSession : IDisposable
             {
                 // Sent from the namespace's region after this header, which holds it mapped until then.
                 pipe!.AppendInPlace(region, offset + sent, chunk);
+                _batchInPlaceBytes += chunk;
                 sent += chunk;
                 continue;
             }
