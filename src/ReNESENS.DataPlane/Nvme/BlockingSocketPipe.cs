@@ -258,8 +258,8 @@ internal sealed unsafe class BlockingSocketPipe : IBufferWriter<byte>, IDisposab
     private void SendGathered()
     {
         Complete(_replies.Writer.FlushAsync());
-        _replies.Reader.TryRead(out ReadResult result);
-        ReadOnlySequence<byte> inline = result.Buffer;
+        bool read = _replies.Reader.TryRead(out ReadResult result);
+        ReadOnlySequence<byte> inline = read ? result.Buffer : default;
         IoVector* iov = stackalloc IoVector[GatherBatch];
         int count = 0;
         int next = 0;
@@ -290,7 +290,10 @@ internal sealed unsafe class BlockingSocketPipe : IBufferWriter<byte>, IDisposab
         count = AddDueInPlace(iov, count, ref next, at);
         Debug.Assert(next == _inPlaceCount, "Every in-place payload sits at or before the end of the replies.");
         SendVectors(iov, count);
-        _replies.Reader.AdvanceTo(inline.End);
+        if (read)
+        {
+            _replies.Reader.AdvanceTo(inline.End);
+        }
     }
 
     /// <summary>Adds the in-place payloads due at inline position <paramref name="at"/>.</summary>

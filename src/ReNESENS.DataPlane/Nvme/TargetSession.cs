@@ -96,8 +96,9 @@ internal sealed partial class TargetSession : IDisposable
 
     /// <summary>
     /// Odd while <see cref="Process"/> runs, even between calls; incremented with a full fence at both ends. A
-    /// namespace is touched only inside <see cref="Process"/>, so once every session seen odd has moved on, none
-    /// still uses a namespace that was detached (or shrunk) before: see <see cref="NvmeTargetCore.WaitForQuiescenceAsync"/>.
+    /// namespace is touched only inside <see cref="Process"/> (a Read's payload sent in place just after it holds
+    /// the region mapped), so once every session seen odd has moved on, none still uses a namespace that was detached
+    /// (or shrunk) before: see <see cref="NvmeTargetCore.WaitForQuiescenceAsync"/>.
     /// </summary>
     public long Epoch => Volatile.Read(ref _epoch);
 
