@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace ReNESENS.DataPlane.Interop;
 
-/// <summary>One gather element for <c>rn_tap_write_burst</c>: the LP64 layout of <c>struct iovec</c> (the shim asserts it).</summary>
+/// <summary>One gather element for <c>rn_tap_write_burst</c> and <c>rn_socket_sendv</c>: the LP64 layout of <c>struct iovec</c> (the shim asserts it).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 16)]
 internal unsafe struct IoVector
 {

@@ -96,6 +96,12 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "rn_poll_readable")]
     internal static partial int PollReadable(int* fds, int count, int timeoutMs, byte* ready);
 
+    [LibraryImport(Library, EntryPoint = "rn_socket_sendv")]
+    internal static partial long SocketSendGather(int socket, IoVector* iov, int count);
+
+    [LibraryImport(Library, EntryPoint = "rn_socket_recv_nowait")]
+    internal static partial long SocketReceiveNoWait(int socket, byte* buffer, ulong length);
+
     [LibraryImport(Library, EntryPoint = "rn_pci_probe", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int PciProbe(string sysfsRoot, ushort vendor, PciDeviceRecord* devices, int max);
 

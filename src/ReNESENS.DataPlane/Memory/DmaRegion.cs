@@ -216,6 +216,20 @@ public sealed unsafe class DmaRegion : IDisposable
         _fd.Dispose();
     }
 
+    /// <summary>
+    /// Keeps the memory mapped past a <see cref="Dispose"/> until the matching <see cref="ReleaseMapping"/>: for
+    /// bytes handed to a system call (a socket send straight from the region) that another thread may dispose under.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The region is disposed.</exception>
+    internal void AddMappingReference()
+    {
+        bool added = false;
+        _mapping.DangerousAddRef(ref added);
+    }
+
+    /// <summary>Gives back a reference taken by <see cref="AddMappingReference"/>; the last one after <see cref="Dispose"/> unmaps.</summary>
+    internal void ReleaseMapping() => _mapping.DangerousRelease();
+
     /// <summary>True once <see cref="Dispose"/> ran (a device engine routes such buffers to software, which reports them).</summary>
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 

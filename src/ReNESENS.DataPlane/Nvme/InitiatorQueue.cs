@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using ReNESENS.DataPlane.Interop;
 using ReNESENS.DataPlane.Rings;
 
 namespace ReNESENS.DataPlane.Nvme;
@@ -35,6 +36,9 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     /// <summary>Data at least this long is written to the socket from the caller's memory instead of being copied into the batch.</summary>
     private const int DirectSendThreshold = 16 * 1024;
 
+    /// <summary>C2HData payloads at least this long are received straight into the command's buffer once their header is in.</summary>
+    private const int InPlaceThreshold = 16 * 1024;
+
     private readonly Socket _socket;
     private readonly BlockingSocketPipe _pipe;
     private readonly InitiatorSlot[] _slots;
@@ -53,6 +57,9 @@ internal sealed class InitiatorQueue : IAsyncDisposable
 
     /// <summary>1 while one thread owns the socket's send side; taken and released with Interlocked (the token's acquire/release).</summary>
     private int _sending;
+
+    /// <summary>C2HData payload bytes received straight from the socket into commands' buffers; written by the receive loop only.</summary>
+    private long _bytesInPlace;
 
     /// <summary>Managed thread ID of the receive loop while it handles a batch of PDUs, 0 otherwise; written by the receive loop only.</summary>
     private int _processingThread;
@@ -76,6 +83,9 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     }
 
     public ushort QueueId { get; private set; }
+
+    /// <summary>C2HData payload bytes received straight from the socket into commands' buffers (not through the receive pipe).</summary>
+    public long BytesReceivedInPlace => Volatile.Read(ref _bytesInPlace);
 
     /// <summary>In-capsule data this queue may send.</summary>
     public int InCapsuleDataSize { get; set; }
@@ -365,8 +375,7 @@ internal sealed class InitiatorQueue : IAsyncDisposable
     {
         if (data.Length >= DirectSendThreshold || data.Length > _batch.Length - used)
         {
-            SendAll(_batch.AsSpan(0, used));
-            SendAll(data);
+            SendAll(_batch.AsSpan(0, used), data);
             used = 0;
         }
         else
@@ -395,6 +404,41 @@ internal sealed class InitiatorQueue : IAsyncDisposable
 
         SendAll(_batch.AsSpan(0, used));
         return 0;
+    }
+
+    /// <summary>The batch so far and a payload from the caller's memory, gathered into as few <c>sendmsg</c> calls as the kernel takes.</summary>
+    private unsafe void SendAll(ReadOnlySpan<byte> batch, ReadOnlySpan<byte> data)
+    {
+        // fixed: both spans stay pinned for the calls; the kernel has copied what it took when each returns.
+        fixed (byte* head = batch)
+        fixed (byte* payload = data)
+        {
+            IoVector* iov = stackalloc IoVector[2];
+            iov[0] = new IoVector { Base = head, Length = (ulong)batch.Length };
+            iov[1] = new IoVector { Base = payload, Length = (ulong)data.Length };
+            int first = batch.IsEmpty ? 1 : 0;
+            while (first < 2)
+            {
+                long sent = StreamSocketIo.SendGather(_socket, iov + first, 2 - first);
+                if (sent == 0)
+                {
+                    // A blocking stream socket takes at least one byte or fails; nothing taken means it is shut down.
+                    throw new SocketException((int)SocketError.Shutdown);
+                }
+
+                while (sent > 0 && first < 2)
+                {
+                    long taken = Math.Min(sent, (long)iov[first].Length);
+                    iov[first].Base += taken;
+                    iov[first].Length -= (ulong)taken;
+                    sent -= taken;
+                    if (iov[first].Length == 0)
+                    {
+                        first++;
+                    }
+                }
+            }
+        }
     }
 
     private void SendAll(ReadOnlySpan<byte> bytes)
@@ -467,7 +511,17 @@ internal sealed class InitiatorQueue : IAsyncDisposable
 
             if (input.Length < frame.PduLength)
             {
-                return null;
+                if (frame.Type != PduType.C2HData || frame.DataLength < InPlaceThreshold || input.Length < frame.DataOffset)
+                {
+                    return null;
+                }
+
+                if (ReceiveC2HDataInPlace(ref input, frame, header) is { } failed)
+                {
+                    return failed;
+                }
+
+                continue;
             }
 
             ReadOnlySequence<byte> pdu = input.Slice(0, frame.PduLength);
@@ -495,17 +549,12 @@ internal sealed class InitiatorQueue : IAsyncDisposable
                 case PduType.C2HData:
                     {
                         DataPduHeader data = MemoryMarshal.Read<DataPduHeader>(header);
-                        if (PduValidator.ValidateDataLength(data, frame, out _) != FatalErrorStatus.None || data.CommandId >= _slots.Length)
+                        if (CheckC2HData(data, frame) is { } malformed)
                         {
-                            return "Malformed C2HData.";
+                            return malformed;
                         }
 
                         InitiatorSlot slot = _slots[data.CommandId];
-                        if (Volatile.Read(ref slot.Busy) == 0 || data.Offset != (uint)slot.Received || (ulong)data.Offset + data.Length > (ulong)slot.Destination.Length)
-                        {
-                            return $"C2HData outside the command's buffer (CID {data.CommandId}).";
-                        }
-
                         ReadOnlySequence<byte> payload = pdu.Slice(frame.DataOffset, frame.DataLength);
                         if (frame.DataDigestLength != 0 && !PduDigest.Matches(payload, pdu.Slice(frame.DataOffset + frame.DataLength, 4)))
                         {
@@ -513,15 +562,9 @@ internal sealed class InitiatorQueue : IAsyncDisposable
                         }
 
                         payload.CopyTo(slot.Destination.Span[(int)data.Offset..]);
-                        slot.Received += (int)data.Length;
-                        if ((frame.Flags & PduFlags.Success) != 0)
+                        if (ReceivedC2HData(slot, data, frame) is { } early)
                         {
-                            if (slot.Received != slot.Destination.Length)
-                            {
-                                return "SUCCESS before all the data.";
-                            }
-
-                            slot.Complete(new InitiatorCompletion(0, 0));
+                            return early;
                         }
 
                         break;
@@ -565,6 +608,109 @@ internal sealed class InitiatorQueue : IAsyncDisposable
         return null;
     }
 
+    /// <summary>Checks a C2HData header against its command: null when it fits the command's buffer at the next offset, else the error.</summary>
+    private string? CheckC2HData(in DataPduHeader data, in PduFrame frame)
+    {
+        if (PduValidator.ValidateDataLength(data, frame, out _) != FatalErrorStatus.None || data.CommandId >= _slots.Length)
+        {
+            return "Malformed C2HData.";
+        }
+
+        InitiatorSlot slot = _slots[data.CommandId];
+        if (Volatile.Read(ref slot.Busy) == 0 || data.Offset != (uint)slot.Received || (ulong)data.Offset + data.Length > (ulong)slot.Destination.Length)
+        {
+            return $"C2HData outside the command's buffer (CID {data.CommandId}).";
+        }
+
+        return null;
+    }
+
+    /// <summary>Counts a C2HData payload that has landed; completes the command on SUCCESS. Null, or the error.</summary>
+    private static string? ReceivedC2HData(InitiatorSlot slot, in DataPduHeader data, in PduFrame frame)
+    {
+        slot.Received += (int)data.Length;
+        if ((frame.Flags & PduFlags.Success) != 0)
+        {
+            if (slot.Received != slot.Destination.Length)
+            {
+                return "SUCCESS before all the data.";
+            }
+
+            slot.Complete(new InitiatorCompletion(0, 0));
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A C2HData whose header is in but not all its payload, SPDK style: once the header is checked, the payload
+    /// bytes already received are copied into the command's buffer and the rest is received straight into it from
+    /// the socket (blocking: this is the queue's receive thread), then the data digest is read and checked against
+    /// the CRC32C of the buffer. Null, or the error that ends the connection.
+    /// </summary>
+    private string? ReceiveC2HDataInPlace(ref ReadOnlySequence<byte> input, in PduFrame frame, Span<byte> header)
+    {
+        // The header (and its digest) is copied once; only the copy is used from here on.
+        input.Slice(0, frame.HeaderLength + frame.HeaderDigestLength).CopyTo(header);
+        if (!PduValidator.HeaderDigestMatches(header, frame))
+        {
+            return "Header digest error.";
+        }
+
+        DataPduHeader data = MemoryMarshal.Read<DataPduHeader>(header);
+        if (CheckC2HData(data, frame) is { } malformed)
+        {
+            return malformed;
+        }
+
+        InitiatorSlot slot = _slots[data.CommandId];
+        Span<byte> destination = slot.Destination.Span.Slice((int)data.Offset, (int)data.Length);
+        ReadOnlySequence<byte> received = input.Slice(frame.DataOffset);
+        received.CopyTo(destination);
+        int have = (int)received.Length;
+        input = input.Slice(input.End);
+
+        // Commands posted by completions earlier in this batch leave before this thread blocks on the payload.
+        if (_sends.Count != 0)
+        {
+            Flush();
+        }
+
+        while (have < destination.Length)
+        {
+            int n = _pipe.ReceiveInPlace(destination[have..]);
+            if (n == 0)
+            {
+                return $"The controller closed the connection in the middle of the data of CID {data.CommandId}.";
+            }
+
+            have += n;
+            Volatile.Write(ref _bytesInPlace, _bytesInPlace + n);
+        }
+
+        if (frame.DataDigestLength != 0)
+        {
+            Span<byte> digest = stackalloc byte[4];
+            for (int got = 0; got < digest.Length;)
+            {
+                int n = _pipe.ReceiveInPlace(digest[got..]);
+                if (n == 0)
+                {
+                    return $"The controller closed the connection in the middle of the data of CID {data.CommandId}.";
+                }
+
+                got += n;
+            }
+
+            if (PduDigest.Compute(destination) != PduDigest.Read(digest))
+            {
+                return "Data digest error.";
+            }
+        }
+
+        return ReceivedC2HData(slot, data, frame);
+    }
+
     private void FailAll(Exception exception)
     {
         _failure ??= exception;
@@ -576,7 +722,11 @@ internal sealed class InitiatorQueue : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        FailAll(new ObjectDisposedException(nameof(InitiatorQueue)));
+        var disposed = new ObjectDisposedException(nameof(InitiatorQueue));
+
+        // Nothing more is sent; the commands in flight fail once the receive loop is gone (below), so that no
+        // payload received in place lands in a caller's buffer after its command has failed.
+        _failure ??= disposed;
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -596,6 +746,7 @@ internal sealed class InitiatorQueue : IAsyncDisposable
             await _receiveLoop.ConfigureAwait(false);
         }
 
+        FailAll(disposed);
         _socket.Dispose();
         _pipe.Dispose();
         _slotWaiters.Dispose();

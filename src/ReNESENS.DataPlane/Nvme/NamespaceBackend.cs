@@ -1,3 +1,5 @@
+using ReNESENS.DataPlane.Memory;
+
 namespace ReNESENS.DataPlane.Nvme;
 
 /// <summary>
@@ -16,6 +18,13 @@ internal abstract class NamespaceBackend : IDisposable
     /// command anywhere (a Read is streamed into the socket, a Write comes segment by segment).
     /// </summary>
     public virtual bool NeedsWholeCommands => false;
+
+    /// <summary>
+    /// The region holding the namespace's bytes at their own byte offsets, when the connection may send them and
+    /// receive into them in place (no copy through a socket buffer); null when every byte goes through
+    /// <see cref="Read"/> and <see cref="Write"/>.
+    /// </summary>
+    public virtual DmaRegion? InPlaceRegion => null;
 
     /// <summary>Copies blocks into <paramref name="destination"/>; an NVMe status (<see cref="NvmeStatus.Success"/> or why not).</summary>
     public abstract ushort Read(long offset, Span<byte> destination);

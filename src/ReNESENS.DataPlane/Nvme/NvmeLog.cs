@@ -55,4 +55,7 @@ internal static partial class NvmeLog
 
     [LoggerMessage(25, LogLevel.Information, "Namespace {Nsid} of {Nqn} resized from {Old} to {New} bytes")]
     public static partial void NamespaceResized(ILogger logger, uint nsid, string nqn, long old, long @new);
+
+    [LoggerMessage(26, LogLevel.Warning, "Peer {Peer} closed the connection with {Remaining} bytes of the data of command {Cid} still to come")]
+    public static partial void PeerClosedMidPayload(ILogger logger, string peer, ushort cid, int remaining);
 }

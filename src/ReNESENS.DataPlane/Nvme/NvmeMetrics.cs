@@ -28,7 +28,10 @@ internal static class NvmeMetrics
     /// <summary>Bytes received from hosts by Write.</summary>
     public static readonly Counter<long> BytesWritten = Meter.CreateCounter<long>("nvme.target.write.bytes", "By");
 
-    /// <summary>Service time of Read and Write in the target, from the capsule to the last byte handed to the socket (or the last data received), in microseconds.</summary>
+    /// <summary>Payload bytes of Read and Write moved between the socket and a namespace in place (no copy in the target).</summary>
+    public static readonly Counter<long> BytesInPlace = Meter.CreateCounter<long>("nvme.target.in_place.bytes", "By");
+
+    /// <summary>Service time of Read and Write in the target, from the capsule to the last byte handed to the socket or queued to be sent in place (or the last data received), in microseconds.</summary>
     public static readonly Histogram<double> IoDuration = Meter.CreateHistogram<double>("nvme.target.io.duration", "us");
 
     /// <summary>Commands completed with an error status.</summary>

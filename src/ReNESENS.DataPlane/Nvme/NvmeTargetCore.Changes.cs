@@ -6,6 +6,15 @@ namespace ReNESENS.DataPlane.Nvme;
 /// frees what it took away only after a grace period in which every session that might still hold it has left
 /// <see cref="TargetSession.Process"/> (sessions touch namespaces only there).
 /// </summary>
+/// <remarks>
+/// One kind of access outlives its <see cref="TargetSession.Process"/> call: a Read's payload that a RAM namespace
+/// sends in place is handed to the socket just after it, from the namespace's region. Each such payload holds a
+/// reference on the region's mapping (<see cref="BlockingSocketPipe.AppendInPlace"/>), so a namespace closed after
+/// its grace period is unmapped only once those sends are done. The bytes sent are the region's when the kernel copies
+/// them: a Write to the same blocks, or the release of a shrunk tail, that races the Read may show in them, as for any
+/// two commands in flight at once. Writes never land outside <see cref="TargetSession.Process"/>: an H2CData payload received in
+/// place is received there, without blocking, and the namespace is checked again before every receive.
+/// </remarks>
 internal sealed partial class NvmeTargetCore
 {
     /// <summary>Serialises the changes (one at a time, across their grace periods); never taken by a queue.</summary>

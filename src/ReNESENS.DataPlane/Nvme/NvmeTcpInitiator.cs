@@ -45,6 +45,21 @@ public sealed class NvmeTcpInitiator : IAsyncDisposable
     /// <summary>Number of I/O queues connected.</summary>
     public int IoQueueCount => _io.Length;
 
+    /// <summary>C2HData payload bytes that the I/O queues received straight into the callers' buffers, not through a receive pipe.</summary>
+    internal long BytesReceivedInPlace
+    {
+        get
+        {
+            long total = 0;
+            foreach (InitiatorQueue queue in _io)
+            {
+                total += queue.BytesReceivedInPlace;
+            }
+
+            return total;
+        }
+    }
+
     /// <summary>
     /// Connects: the admin queue (ICReq, Connect, CC.EN and CSTS.RDY, Identify Controller, Number of
     /// Queues), then each I/O queue on its own TCP connection.

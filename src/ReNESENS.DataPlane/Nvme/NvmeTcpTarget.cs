@@ -324,7 +324,18 @@ public sealed class NvmeTcpTarget : IAsyncDisposable
         {
             while (true)
             {
-                bool open = pipes.Receive(session.WantsWakeUps, out ReadOnlySequence<byte> buffer);
+                bool open = true;
+                ReadOnlySequence<byte> buffer = default;
+                if (session.AwaitsPayload)
+                {
+                    // The payload goes straight into the namespace from Process: only wait for it here.
+                    pipes.WaitReadable(session.WantsWakeUps);
+                }
+                else
+                {
+                    open = pipes.Receive(session.WantsWakeUps, out buffer);
+                }
+
                 SessionStatus status = session.Process(ref buffer, pipes.Output);
                 pipes.AdvanceTo(buffer.Start, buffer.End);
                 pipes.SendReplies();

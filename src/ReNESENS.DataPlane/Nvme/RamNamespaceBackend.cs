@@ -3,7 +3,7 @@ using ReNESENS.DataPlane.Memory;
 
 namespace ReNESENS.DataPlane.Nvme;
 
-/// <summary>A namespace in a <see cref="DmaRegion"/>: reads and writes are one copy between the socket buffer and the region.</summary>
+/// <summary>A namespace in a <see cref="DmaRegion"/>: reads and writes are one copy between the socket buffer and the region, or none when the connection sends from and receives into it in place.</summary>
 internal sealed class RamNamespaceBackend : NamespaceBackend
 {
     /// <summary>Chunk of one span view (views are int-sized; namespaces may exceed 2 GiB).</summary>
@@ -26,6 +26,9 @@ internal sealed class RamNamespaceBackend : NamespaceBackend
     private long _capacity;
 
     public override long Capacity => Volatile.Read(ref _capacity);
+
+    /// <summary>The whole region: byte offsets of the namespace are offsets in it.</summary>
+    public override DmaRegion InPlaceRegion => _region;
 
     /// <summary>Grows in place up to the reserved size; a shrink gives the tail's memory back (it reads as zeros when grown again).</summary>
     public override void Resize(long capacity)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ReNESENS.DataPlane.Kernels;
+using ReNESENS.DataPlane.Memory;
 
 namespace ReNESENS.DataPlane.Nvme;
 
@@ -26,6 +27,12 @@ internal sealed partial class TargetSession : IDisposable
     /// <summary>Longest PDU header with its digest.</summary>
     private const int MaxHeaderBytes = ICReqPdu.Size + 4;
 
+    /// <summary>
+    /// Shortest payload moved in place between the socket and a RAM namespace (a C2HData sent from the region, an
+    /// H2CData received into it); shorter ones are cheaper to copy than to gather or to receive on their own.
+    /// </summary>
+    internal const int InPlaceThreshold = 16 * 1024;
+
     private readonly NvmeTargetCore _core;
     private readonly CancellationTokenSource _abort = new();
     private PduRules _rules;
@@ -44,8 +51,11 @@ internal sealed partial class TargetSession : IDisposable
     private long _epoch;
     private Action? _wakeUp;
 
+    /// <summary>The H2CData payload being received in place into its namespace; no command while none is.</summary>
+    private InPlaceWrite _inPlaceWrite;
+
     /// <summary>Counts of the batch being processed, published by <see cref="PublishCounters"/>.</summary>
-    private long _batchCommands, _batchReads, _batchReadBytes, _batchWrites, _batchWriteBytes;
+    private long _batchCommands, _batchReads, _batchReadBytes, _batchWrites, _batchWriteBytes, _batchInPlaceBytes;
 
     public TargetSession(NvmeTargetCore core, string peer)
     {
@@ -86,8 +96,9 @@ internal sealed partial class TargetSession : IDisposable
 
     /// <summary>
     /// Odd while <see cref="Process"/> runs, even between calls; incremented with a full fence at both ends. A
-    /// namespace is touched only inside <see cref="Process"/>, so once every session seen odd has moved on, none
-    /// still uses a namespace that was detached (or shrunk) before: see <see cref="NvmeTargetCore.WaitForQuiescenceAsync"/>.
+    /// namespace is touched only inside <see cref="Process"/> (a Read's payload sent in place just after it holds
+    /// the region mapped), so once every session seen odd has moved on, none still uses a namespace that was detached
+    /// (or shrunk) before: see <see cref="NvmeTargetCore.WaitForQuiescenceAsync"/>.
     /// </summary>
     public long Epoch => Volatile.Read(ref _epoch);
 
@@ -114,10 +125,25 @@ internal sealed partial class TargetSession : IDisposable
     public bool WantsWakeUps => _qid == 0 && _controller is not null;
 
     /// <summary>
+    /// True while an H2CData payload is being received in place and the socket had no more of it: the connection
+    /// loop waits for the socket to be readable (reading nothing into its pipe, holding no namespace), then calls
+    /// <see cref="Process"/>, which receives the next bytes straight into the namespace.
+    /// </summary>
+    public bool AwaitsPayload => _inPlaceWrite.Context is not null;
+
+    /// <summary>
     /// Consumes every complete PDU at the start of <paramref name="input"/> and writes the replies (after any
     /// asynchronous event ready to post). The batch's command, read and write counts reach the metrics and the
     /// subsystem's counters once, at its end (before any reply is sent), not once per command.
     /// </summary>
+    /// <remarks>
+    /// When <paramref name="output"/> is the connection's <see cref="BlockingSocketPipe"/>, large payloads of a RAM
+    /// namespace move in place, without data digests: a Read's C2HData is queued to be sent from the namespace's
+    /// region, and an H2CData whose header is in is received straight into the namespace (the bytes already in
+    /// <paramref name="input"/> are copied, the rest come from the socket). With data digests both keep the copy: the
+    /// digest of a Read must be of the very bytes sent, and a Write whose digest fails must leave the namespace as
+    /// it was; both hold only for a private copy while other queues may write the same blocks.
+    /// </remarks>
     public SessionStatus Process(ref ReadOnlySequence<byte> input, IBufferWriter<byte> output)
     {
         Interlocked.Increment(ref _epoch);
@@ -144,6 +170,12 @@ internal sealed partial class TargetSession : IDisposable
         {
             NvmeMetrics.Commands.Add(_batchCommands);
             _batchCommands = 0;
+        }
+
+        if (_batchInPlaceBytes != 0)
+        {
+            NvmeMetrics.BytesInPlace.Add(_batchInPlaceBytes);
+            _batchInPlaceBytes = 0;
         }
 
         if (_batchReads != 0)
@@ -180,6 +212,24 @@ internal sealed partial class TargetSession : IDisposable
                 break;
             }
 
+            if (AwaitsPayload)
+            {
+                // Started only with the connection's pipe as the output (see TryStartInPlaceWrite).
+                SessionStatus resumed = ContinueInPlaceWrite((BlockingSocketPipe)output, output);
+                if (resumed == SessionStatus.Close)
+                {
+                    _closed = true;
+                    return SessionStatus.Close;
+                }
+
+                if (AwaitsPayload)
+                {
+                    return SessionStatus.Continue;
+                }
+
+                continue;
+            }
+
             if (input.Length < PduCommonHeader.Size)
             {
                 return SessionStatus.Continue;
@@ -195,6 +245,22 @@ internal sealed partial class TargetSession : IDisposable
 
             if (input.Length < frame.PduLength)
             {
+                if (frame.Type == PduType.H2CData && output is BlockingSocketPipe pipe && frame.DataDigestLength == 0
+                    && frame.DataLength >= InPlaceThreshold && input.Length >= frame.DataOffset)
+                {
+                    SessionStatus started = TryStartInPlaceWrite(ref input, frame, header, pipe, output);
+                    if (started == SessionStatus.Close)
+                    {
+                        _closed = true;
+                        return SessionStatus.Close;
+                    }
+
+                    if (AwaitsPayload || input.Length >= frame.PduLength)
+                    {
+                        continue;
+                    }
+                }
+
                 return SessionStatus.Continue;
             }
 
@@ -235,6 +301,7 @@ internal sealed partial class TargetSession : IDisposable
         }
 
         _closed = true;
+        _inPlaceWrite = default;
         for (int i = 0; i < _transfers.Length; i++)
         {
             if (_transfers[i] is { } context)
@@ -292,34 +359,9 @@ internal sealed partial class TargetSession : IDisposable
 
     private SessionStatus HandleH2CData(DataPduHeader pdu, in PduFrame frame, ReadOnlySpan<byte> header, ReadOnlySequence<byte> data, bool dataOk, IBufferWriter<byte> output)
     {
-        FatalErrorStatus fes = PduValidator.ValidateDataLength(pdu, frame, out uint fei);
-        if (fes != FatalErrorStatus.None)
+        if (CheckH2CData(pdu, frame, header, output) is not { } context)
         {
-            return Fatal(output, fes, fei, header);
-        }
-
-        // Data only ever answers an R2T of this connection: an unknown tag (data before Connect,
-        // data for a read, a stale or forged TTAG) is an invalid header field.
-        if (pdu.TransferTag >= _transfers.Length || _transfers[pdu.TransferTag] is not { } context)
-        {
-            return Fatal(output, FatalErrorStatus.InvalidHeaderField, DataPduHeader.TransferTagOffset, header);
-        }
-
-        if (context.Sqe.CommandId != pdu.CommandId)
-        {
-            return Fatal(output, FatalErrorStatus.InvalidHeaderField, DataPduHeader.CommandIdOffset, header);
-        }
-
-        ulong end = (ulong)pdu.Offset + pdu.Length;
-        if (pdu.Offset != (uint)context.Received || end > (ulong)context.TransferLength)
-        {
-            return Fatal(output, FatalErrorStatus.DataTransferOutOfRange, DataPduHeader.DataOffsetOffset, header);
-        }
-
-        bool last = end == (ulong)context.TransferLength;
-        if (last != ((frame.Flags & PduFlags.LastPdu) != 0))
-        {
-            return Fatal(output, FatalErrorStatus.InvalidHeaderField, PduCommonHeader.FlagsOffset, header);
+            return SessionStatus.Close;
         }
 
         if (!dataOk)
@@ -336,7 +378,7 @@ internal sealed partial class TargetSession : IDisposable
             if (context.Failure != NvmeStatus.Success || !ns.StillAccepts(context.ByteOffset + pdu.Offset, pdu.Length))
             {
                 // Detached or shrunk since the command was checked: the rest of its data is dropped and it fails once, on its last PDU.
-                context.Failure = (ushort)((ns.IsDetached ? NvmeStatus.InvalidNamespace : NvmeStatus.LbaOutOfRange) | NvmeStatus.DoNotRetry);
+                context.Failure = FailureOf(ns);
             }
             else if (ns.Backend.NeedsWholeCommands)
             {
@@ -359,13 +401,67 @@ internal sealed partial class TargetSession : IDisposable
             data.CopyTo(context.Scratch.AsSpan((int)pdu.Offset));
         }
 
+        return FinishH2CData(context, pdu.TransferTag, pdu.Offset + pdu.Length, output);
+    }
+
+    /// <summary>
+    /// Checks an H2CData header against the R2T it answers (TTAG, CID, DATAO, DATAL, LAST_PDU): the command, or null
+    /// after a C2HTermReq was written (the connection then ends). Looks at nothing but the header.
+    /// </summary>
+    private CommandContext? CheckH2CData(in DataPduHeader pdu, in PduFrame frame, ReadOnlySpan<byte> header, IBufferWriter<byte> output)
+    {
+        FatalErrorStatus fes = PduValidator.ValidateDataLength(pdu, frame, out uint fei);
+        if (fes != FatalErrorStatus.None)
+        {
+            Fatal(output, fes, fei, header);
+            return null;
+        }
+
+        // Data only ever answers an R2T of this connection: an unknown tag (data before Connect,
+        // data for a read, a stale or forged TTAG) is an invalid header field.
+        if (pdu.TransferTag >= _transfers.Length || _transfers[pdu.TransferTag] is not { } context)
+        {
+            Fatal(output, FatalErrorStatus.InvalidHeaderField, DataPduHeader.TransferTagOffset, header);
+            return null;
+        }
+
+        if (context.Sqe.CommandId != pdu.CommandId)
+        {
+            Fatal(output, FatalErrorStatus.InvalidHeaderField, DataPduHeader.CommandIdOffset, header);
+            return null;
+        }
+
+        ulong end = (ulong)pdu.Offset + pdu.Length;
+        if (pdu.Offset != (uint)context.Received || end > (ulong)context.TransferLength)
+        {
+            Fatal(output, FatalErrorStatus.DataTransferOutOfRange, DataPduHeader.DataOffsetOffset, header);
+            return null;
+        }
+
+        bool last = end == (ulong)context.TransferLength;
+        if (last != ((frame.Flags & PduFlags.LastPdu) != 0))
+        {
+            Fatal(output, FatalErrorStatus.InvalidHeaderField, PduCommonHeader.FlagsOffset, header);
+            return null;
+        }
+
+        return context;
+    }
+
+    /// <summary>The status a Write ends with when its namespace was detached or shrunk under it.</summary>
+    private static ushort FailureOf(NvmeNamespace ns) =>
+        (ushort)((ns.IsDetached ? NvmeStatus.InvalidNamespace : NvmeStatus.LbaOutOfRange) | NvmeStatus.DoNotRetry);
+
+    /// <summary>Records that the command's data is in up to <paramref name="end"/>; after its last PDU, runs or completes it.</summary>
+    private SessionStatus FinishH2CData(CommandContext context, ushort transferTag, uint end, IBufferWriter<byte> output)
+    {
         context.Received = (int)end;
-        if (!last)
+        if (end != (uint)context.TransferLength)
         {
             return SessionStatus.Continue;
         }
 
-        _transfers[pdu.TransferTag] = null;
+        _transfers[transferTag] = null;
         try
         {
             if (context.DigestError)
@@ -395,6 +491,105 @@ internal sealed partial class TargetSession : IDisposable
         {
             _core.ContextPool.Return(context);
         }
+    }
+
+    /// <summary>
+    /// An H2CData whose header is in but not all its payload: when it writes a RAM namespace that still accepts the
+    /// range, the payload bytes already received are copied into the namespace and the rest is received in place
+    /// (<see cref="ContinueInPlaceWrite"/>). Otherwise nothing is consumed, and the PDU is handled whole once it is
+    /// in. A header that fails its checks ends the connection here, before any of its payload is looked at.
+    /// </summary>
+    private SessionStatus TryStartInPlaceWrite(ref ReadOnlySequence<byte> input, in PduFrame frame, Span<byte> header, BlockingSocketPipe pipe, IBufferWriter<byte> output)
+    {
+        // The header (and its digest) is copied once; only the copy is used from here on.
+        input.Slice(0, frame.HeaderLength + frame.HeaderDigestLength).CopyTo(header);
+        if (!PduValidator.HeaderDigestMatches(header, frame))
+        {
+            return Fatal(output, FatalErrorStatus.HeaderDigestError, 0, header[..frame.HeaderLength]);
+        }
+
+        DataPduHeader pdu = MemoryMarshal.Read<DataPduHeader>(header);
+        if (CheckH2CData(pdu, frame, header[..frame.HeaderLength], output) is not { } context)
+        {
+            return SessionStatus.Close;
+        }
+
+        if (context.Namespace is not { } ns || ns.Backend.InPlaceRegion is not { } region || ns.Backend.NeedsWholeCommands
+            || context.DigestError || context.Failure != NvmeStatus.Success)
+        {
+            return SessionStatus.Continue;
+        }
+
+        if (_controller!.IsFailed)
+        {
+            return SessionStatus.Close;
+        }
+
+        long offset = context.ByteOffset + pdu.Offset;
+        if (!ns.StillAccepts(offset, pdu.Length))
+        {
+            // The whole-PDU path records the failure and drops the data.
+            return SessionStatus.Continue;
+        }
+
+        ReadOnlySequence<byte> received = input.Slice(frame.DataOffset);
+        int have = (int)received.Length;
+        received.CopyTo(region.GetSpan(offset, have));
+        input = input.Slice(input.End);
+        _inPlaceWrite = new InPlaceWrite(context, pdu.TransferTag, offset + have, (int)pdu.Length - have, pdu.Offset + pdu.Length);
+        return ContinueInPlaceWrite(pipe, output);
+    }
+
+    /// <summary>
+    /// Receives what the socket has of the in-place payload straight into the namespace, without blocking; the
+    /// namespace is checked before every receive (it may have been detached or shrunk while the loop waited outside
+    /// <see cref="Process"/>), and once it no longer accepts the range the rest is received into scratch and dropped,
+    /// and the command fails on its last PDU. Close when the peer closed mid-payload.
+    /// </summary>
+    private SessionStatus ContinueInPlaceWrite(BlockingSocketPipe pipe, IBufferWriter<byte> output)
+    {
+        CommandContext context = _inPlaceWrite.Context!;
+        NvmeNamespace ns = context.Namespace!;
+        while (_inPlaceWrite.Remaining > 0)
+        {
+            if (_controller!.IsFailed)
+            {
+                return SessionStatus.Close;
+            }
+
+            long offset = _inPlaceWrite.Offset;
+            int remaining = _inPlaceWrite.Remaining;
+            Span<byte> destination;
+            bool intoNamespace = context.Failure == NvmeStatus.Success && ns.StillAccepts(offset, remaining);
+            if (intoNamespace)
+            {
+                destination = ns.Backend.InPlaceRegion!.GetSpan(offset, remaining);
+            }
+            else
+            {
+                context.Failure = context.Failure != NvmeStatus.Success ? context.Failure : FailureOf(ns);
+                destination = context.Scratch.AsSpan(0, Math.Min(remaining, context.Scratch.Length));
+            }
+
+            int n = pipe.TryReceiveInPlace(destination);
+            if (n < 0)
+            {
+                return SessionStatus.Continue;
+            }
+
+            if (n == 0)
+            {
+                NvmeLog.PeerClosedMidPayload(_core.Logger, Peer, context.Sqe.CommandId, remaining);
+                return SessionStatus.Close;
+            }
+
+            _inPlaceWrite = _inPlaceWrite with { Offset = offset + n, Remaining = remaining - n };
+            _batchInPlaceBytes += intoNamespace ? n : 0;
+        }
+
+        InPlaceWrite done = _inPlaceWrite;
+        _inPlaceWrite = default;
+        return FinishH2CData(context, done.TransferTag, done.End, output);
     }
 
     /// <summary>Sends a C2HTermReq with the offending header and ends the connection.</summary>
@@ -429,8 +624,9 @@ internal sealed partial class TargetSession : IDisposable
     }
 
     /// <summary>
-    /// Sends <paramref name="length"/> bytes to the host in C2HData PDUs, from a namespace
-    /// (copied straight from the back-end into the socket buffer) or from <paramref name="buffer"/>,
+    /// Sends <paramref name="length"/> bytes to the host in C2HData PDUs, from a namespace (sent in place from a
+    /// RAM namespace's region, see <see cref="Process"/>, else copied from the back-end into the socket buffer) or
+    /// from <paramref name="buffer"/>,
     /// then completes the command: with the SUCCESS flag on the last PDU when the host disabled
     /// SQ flow control (no CQE needs its SQHD), otherwise with a response capsule.
     /// </summary>
@@ -440,6 +636,8 @@ internal sealed partial class TargetSession : IDisposable
         bool dataDigest = _rules.DataDigest;
         bool success = _sqFlowDisabled;
         int pdo = PduWriter.DataOffsetFor(DataPduHeader.Size, headerDigest, _hostAlignment);
+        BlockingSocketPipe? pipe = output as BlockingSocketPipe;
+        DmaRegion? region = ns is not null && pipe is not null && !dataDigest && length >= InPlaceThreshold ? ns.Backend.InPlaceRegion : null;
         int sent = 0;
         while (sent < length)
         {
@@ -448,6 +646,15 @@ internal sealed partial class TargetSession : IDisposable
             PduFlags flags = last ? PduFlags.LastPdu | (success ? PduFlags.Success : 0) : PduFlags.None;
             PduWriter.WriteDataHeader(output.GetSpan(pdo), PduType.C2HData, flags, commandId, 0, (uint)sent, chunk, headerDigest, dataDigest, _hostAlignment);
             output.Advance(pdo);
+            if (region is not null)
+            {
+                // Sent from the namespace's region after this header, which holds it mapped until then.
+                pipe!.AppendInPlace(region, offset + sent, chunk);
+                _batchInPlaceBytes += chunk;
+                sent += chunk;
+                continue;
+            }
+
             uint crc = 0;
             for (int done = 0; done < chunk;)
             {
@@ -487,4 +694,11 @@ internal sealed partial class TargetSession : IDisposable
             Complete(output, commandId, NvmeStatus.Success);
         }
     }
+
+    /// <summary>
+    /// An H2CData payload being received in place: the command, its R2T's tag, the namespace byte offset of the next
+    /// byte, the bytes still to come, and the DATAO + DATAL the PDU ends at.
+    /// </summary>
+    [StructLayout(LayoutKind.Auto)]
+    private readonly record struct InPlaceWrite(CommandContext? Context, ushort TransferTag, long Offset, int Remaining, uint End);
 }

@@ -2,8 +2,9 @@
  * renesens_native.h - the small C shim under ReNESENS.DataPlane.
  *
  * It does only what .NET cannot do itself: memfd/hugetlb mappings and mlock, eventfd,
- * SCM_RIGHTS, TAP ioctls, the PCI probe, dlopen, and O_DIRECT files with their block-device
- * geometry (BLKSSZGET, BLKGETSIZE64). Every function returns 0 (or a
+ * SCM_RIGHTS, TAP ioctls, the PCI probe, dlopen, O_DIRECT files with their block-device
+ * geometry (BLKSSZGET, BLKGETSIZE64), and stream-socket sendmsg/recv on native memory (a
+ * gathering write from several buffers, a receive that never blocks). Every function returns 0 (or a
  * non-negative count) on success and a negative errno value on failure; it never sets
  * or relies on the caller reading errno.
  */
@@ -116,6 +117,21 @@ RN_EXPORT int32_t rn_tap_write_burst(int32_t fd, const rn_iovec *iov, const int3
  * ready (0 on timeout or EINTR), or -errno.
  */
 RN_EXPORT int32_t rn_poll_readable(const int32_t *fds, int32_t count, int32_t timeout_ms, uint8_t *ready);
+
+/* ---- stream sockets -------------------------------------------------------------------- */
+
+/*
+ * One sendmsg() of the `count` (1..IOV_MAX) gather elements of `iov` (rn_iovec, above) on a
+ * connected stream socket, without SIGPIPE; retried on EINTR. Returns the bytes the kernel took
+ * (possibly fewer than asked: the caller sends the rest) or -errno. No MSG_ZEROCOPY: the kernel
+ * has copied those bytes when it returns, so the memory may be reused or unmapped at once.
+ */
+RN_EXPORT int64_t rn_socket_sendv(int32_t sock, const rn_iovec *iov, int32_t count);
+/*
+ * One recv() of at most `len` (> 0) bytes with MSG_DONTWAIT, retried on EINTR: bytes received,
+ * 0 at end of stream, -EAGAIN when none are waiting, or another -errno.
+ */
+RN_EXPORT int64_t rn_socket_recv_nowait(int32_t sock, void *buf, uint64_t len);
 
 /* ---- PCI probe ------------------------------------------------------------------------- */
 

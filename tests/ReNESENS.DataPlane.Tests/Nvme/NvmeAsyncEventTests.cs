@@ -306,7 +306,7 @@ public sealed class NvmeAsyncEventTests
         return sqe;
     }
 
-    private static byte[] PropertySetCc(ushort cid, uint value)
+    internal static byte[] PropertySetCc(ushort cid, uint value)
     {
         byte[] sqe = new byte[64];
         sqe[0] = 0x7F;
@@ -318,7 +318,7 @@ public sealed class NvmeAsyncEventTests
         return sqe;
     }
 
-    private static byte[] WriteSqe(ushort cid, uint nsid, ulong lba, int blocks)
+    internal static byte[] WriteSqe(ushort cid, uint nsid, ulong lba, int blocks)
     {
         byte[] sqe = new byte[64];
         sqe[0] = 0x01;
