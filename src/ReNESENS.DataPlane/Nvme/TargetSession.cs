@@ -33,6 +33,13 @@ internal sealed partial class TargetSession : IDisposable
     /// </summary>
     internal const int InPlaceThreshold = 16 * 1024;
 
+    /// <summary>
+    /// Shortest C2HData payload sent from a RAM namespace's region by the gathering send: one logical block of 4 KiB
+    /// already costs more to copy (random reads over a namespace miss the caches) than its gather element and mapping
+    /// reference.
+    /// </summary>
+    internal const int InPlaceSendThreshold = 4 * 1024;
+
     private readonly NvmeTargetCore _core;
     private readonly CancellationTokenSource _abort = new();
     private PduRules _rules;
@@ -637,7 +644,7 @@ internal sealed partial class TargetSession : IDisposable
         bool success = _sqFlowDisabled;
         int pdo = PduWriter.DataOffsetFor(DataPduHeader.Size, headerDigest, _hostAlignment);
         BlockingSocketPipe? pipe = output as BlockingSocketPipe;
-        DmaRegion? region = ns is not null && pipe is not null && !dataDigest && length >= InPlaceThreshold ? ns.Backend.InPlaceRegion : null;
+        DmaRegion? region = ns is not null && pipe is not null && !dataDigest && length >= InPlaceSendThreshold ? ns.Backend.InPlaceRegion : null;
         int sent = 0;
         while (sent < length)
         {

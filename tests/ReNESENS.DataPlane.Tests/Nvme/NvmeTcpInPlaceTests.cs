@@ -58,6 +58,31 @@ public sealed class NvmeTcpInPlaceTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task BlockSizedReads_AreSentFromTheNamespaceWithoutDataDigests(bool dataDigest)
+    {
+        await using NvmeTestTarget target = NvmeTestTarget.Start();
+        NvmeTcpInitiatorOptions options = NvmeTestTarget.Host();
+        options.DataDigest = dataDigest;
+        await using NvmeTcpInitiator host = await target.ConnectAsync(options);
+        using var counter = new InPlaceCounter();
+
+        // 4 KiB reads, 32 at once: each C2HData payload is one gather element of the batch's sendmsg.
+        byte[][] data = Enumerable.Range(0, 32).Select(_ => RandomBytes(TargetSessionReadBlock)).ToArray();
+        byte[][] back = data.Select(d => new byte[d.Length]).ToArray();
+        await Task.WhenAll(data.Select((d, i) => host.WriteAsync(1, (ulong)i * 8, d).AsTask()));
+        await Task.WhenAll(data.Select((_, i) => host.ReadAsync(1, (ulong)i * 8, back[i]).AsTask()));
+        for (int i = 0; i < data.Length; i++)
+        {
+            Assert.Equal(data[i], back[i]);
+        }
+
+        // The writes came in their capsules (copied); only the reads' payloads count, and only without data digests.
+        Assert.Equal(dataDigest ? 0 : 32L * TargetSessionReadBlock, counter.Bytes);
+    }
+
+    [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(true, true)]
@@ -352,6 +377,9 @@ public sealed class NvmeTcpInPlaceTests
     }
 
     /// <summary>Sums the target's <c>nvme.target.in_place.bytes</c> while it lives.</summary>
+    /// <summary>The shortest C2HData payload the target sends from the namespace.</summary>
+    private const int TargetSessionReadBlock = 4096;
+
     private sealed class InPlaceCounter : IDisposable
     {
         private readonly MeterListener _listener = new();
