@@ -9,9 +9,6 @@ namespace ReNESENS.DataPlane.Interop;
 /// </summary>
 internal static unsafe class StreamSocketIo
 {
-    /// <summary>Most gather elements in one <see cref="SendGather"/> (the kernel's IOV_MAX is 1024).</summary>
-    internal const int MaxVectors = 1024;
-
     private const int EPIPE = 32;
     private const int ECONNRESET = 104;
     private const int ENOTCONN = 107;
@@ -31,6 +28,43 @@ internal static unsafe class StreamSocketIo
         }
 
         return n;
+    }
+
+    /// <summary>
+    /// Sends every byte of the <paramref name="count"/> elements of <paramref name="iov"/> on a blocking socket,
+    /// resuming after partial writes (the elements are advanced past what was taken, so the caller's vector is spent).
+    /// </summary>
+    /// <exception cref="SocketException">The connection failed or was shut down.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
+    internal static void SendAllGather(Socket socket, IoVector* iov, int count)
+    {
+        int first = 0;
+        while (first < count && iov[first].Length == 0)
+        {
+            first++;
+        }
+
+        while (first < count)
+        {
+            long sent = SendGather(socket, iov + first, count - first);
+            if (sent == 0)
+            {
+                // A blocking stream socket takes at least one byte or fails; nothing taken means it is shut down.
+                throw new SocketException((int)SocketError.Shutdown);
+            }
+
+            while (first < count && (sent > 0 || iov[first].Length == 0))
+            {
+                long taken = Math.Min(sent, (long)iov[first].Length);
+                iov[first].Base += taken;
+                iov[first].Length -= (ulong)taken;
+                sent -= taken;
+                if (iov[first].Length == 0)
+                {
+                    first++;
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -283,13 +283,13 @@ internal sealed unsafe class BlockingSocketPipe : IBufferWriter<byte>, IDisposab
                 }
             }
 
-            SendVectors(iov, count);
+            StreamSocketIo.SendAllGather(_socket, iov, count);
             count = 0;
         }
 
         count = AddDueInPlace(iov, count, ref next, at);
         Debug.Assert(next == _inPlaceCount, "Every in-place payload sits at or before the end of the replies.");
-        SendVectors(iov, count);
+        StreamSocketIo.SendAllGather(_socket, iov, count);
         if (read)
         {
             _replies.Reader.AdvanceTo(inline.End);
@@ -313,43 +313,13 @@ internal sealed unsafe class BlockingSocketPipe : IBufferWriter<byte>, IDisposab
     {
         if (count == GatherBatch)
         {
-            SendVectors(iov, count);
+            StreamSocketIo.SendAllGather(_socket, iov, count);
             count = 0;
         }
 
         iov[count].Base = bytes;
         iov[count].Length = (ulong)length;
         return count + 1;
-    }
-
-    /// <summary>Sends every byte of the <paramref name="count"/> elements, resuming after partial writes.</summary>
-    private void SendVectors(IoVector* iov, int count)
-    {
-        int first = 0;
-        while (first < count)
-        {
-            long sent = StreamSocketIo.SendGather(_socket, iov + first, count - first);
-            if (sent == 0)
-            {
-                // A blocking stream socket takes at least one byte or fails; nothing taken means it is shut down.
-                throw new SocketException((int)SocketError.Shutdown);
-            }
-
-            while (sent > 0)
-            {
-                if ((ulong)sent >= iov[first].Length)
-                {
-                    sent -= (long)iov[first].Length;
-                    first++;
-                }
-                else
-                {
-                    iov[first].Base += sent;
-                    iov[first].Length -= (ulong)sent;
-                    sent = 0;
-                }
-            }
-        }
     }
 
     /// <summary>Drops the queued in-place payloads and their mapping references (sent, or never to be).</summary>

@@ -416,28 +416,7 @@ internal sealed class InitiatorQueue : IAsyncDisposable
             IoVector* iov = stackalloc IoVector[2];
             iov[0] = new IoVector { Base = head, Length = (ulong)batch.Length };
             iov[1] = new IoVector { Base = payload, Length = (ulong)data.Length };
-            int first = batch.IsEmpty ? 1 : 0;
-            while (first < 2)
-            {
-                long sent = StreamSocketIo.SendGather(_socket, iov + first, 2 - first);
-                if (sent == 0)
-                {
-                    // A blocking stream socket takes at least one byte or fails; nothing taken means it is shut down.
-                    throw new SocketException((int)SocketError.Shutdown);
-                }
-
-                while (sent > 0 && first < 2)
-                {
-                    long taken = Math.Min(sent, (long)iov[first].Length);
-                    iov[first].Base += taken;
-                    iov[first].Length -= (ulong)taken;
-                    sent -= taken;
-                    if (iov[first].Length == 0)
-                    {
-                        first++;
-                    }
-                }
-            }
+            StreamSocketIo.SendAllGather(_socket, iov, 2);
         }
     }
 

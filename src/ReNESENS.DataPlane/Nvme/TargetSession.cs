@@ -28,10 +28,10 @@ internal sealed partial class TargetSession : IDisposable
     private const int MaxHeaderBytes = ICReqPdu.Size + 4;
 
     /// <summary>
-    /// Shortest payload moved in place between the socket and a RAM namespace (a C2HData sent from the region, an
-    /// H2CData received into it); shorter ones are cheaper to copy than to gather or to receive on their own.
+    /// Shortest H2CData payload received in place into a RAM namespace; shorter ones are cheaper to copy out of the
+    /// receive pipe than to receive on their own.
     /// </summary>
-    internal const int InPlaceThreshold = 16 * 1024;
+    internal const int InPlaceReceiveThreshold = 16 * 1024;
 
     /// <summary>
     /// Shortest C2HData payload sent from a RAM namespace's region by the gathering send: one logical block of 4 KiB
@@ -253,7 +253,7 @@ internal sealed partial class TargetSession : IDisposable
             if (input.Length < frame.PduLength)
             {
                 if (frame.Type == PduType.H2CData && output is BlockingSocketPipe pipe && frame.DataDigestLength == 0
-                    && frame.DataLength >= InPlaceThreshold && input.Length >= frame.DataOffset)
+                    && frame.DataLength >= InPlaceReceiveThreshold && input.Length >= frame.DataOffset)
                 {
                     SessionStatus started = TryStartInPlaceWrite(ref input, frame, header, pipe, output);
                     if (started == SessionStatus.Close)
