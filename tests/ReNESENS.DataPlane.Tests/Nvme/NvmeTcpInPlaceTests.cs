@@ -69,7 +69,7 @@ public sealed class NvmeTcpInPlaceTests
         using var counter = new InPlaceCounter();
 
         // 4 KiB reads, 32 at once: each C2HData payload is one gather element of the batch's sendmsg.
-        byte[][] data = Enumerable.Range(0, 32).Select(_ => RandomBytes(TargetSessionReadBlock)).ToArray();
+        byte[][] data = Enumerable.Range(0, 32).Select(_ => RandomBytes(TargetSession.InPlaceSendThreshold)).ToArray();
         byte[][] back = data.Select(d => new byte[d.Length]).ToArray();
         await Task.WhenAll(data.Select((d, i) => host.WriteAsync(1, (ulong)i * 8, d).AsTask()));
         await Task.WhenAll(data.Select((_, i) => host.ReadAsync(1, (ulong)i * 8, back[i]).AsTask()));
@@ -79,7 +79,7 @@ public sealed class NvmeTcpInPlaceTests
         }
 
         // The writes came in their capsules (copied); only the reads' payloads count, and only without data digests.
-        Assert.Equal(dataDigest ? 0 : 32L * TargetSessionReadBlock, counter.Bytes);
+        Assert.Equal(dataDigest ? 0 : 32L * TargetSession.InPlaceSendThreshold, counter.Bytes);
     }
 
     [Theory]
@@ -377,9 +377,6 @@ public sealed class NvmeTcpInPlaceTests
     }
 
     /// <summary>Sums the target's <c>nvme.target.in_place.bytes</c> while it lives.</summary>
-    /// <summary>The shortest C2HData payload the target sends from the namespace.</summary>
-    private const int TargetSessionReadBlock = 4096;
-
     private sealed class InPlaceCounter : IDisposable
     {
         private readonly MeterListener _listener = new();
@@ -519,31 +516,6 @@ public sealed class NvmeTcpInPlaceTests
             _listener.Dispose();
         }
 
-        private async Task<byte[]> ReceivePduAsync()
-        {
-            using var cts = new CancellationTokenSource(5000);
-            byte[] header = new byte[8];
-            await ReceiveExactlyAsync(header, cts.Token);
-            int plen = (int)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
-            Assert.InRange(plen, 8, 1 << 20);
-            byte[] pdu = new byte[plen];
-            header.CopyTo(pdu, 0);
-            await ReceiveExactlyAsync(pdu.AsMemory(8), cts.Token);
-            return pdu;
-        }
-
-        private async Task ReceiveExactlyAsync(Memory<byte> buffer, CancellationToken token)
-        {
-            while (!buffer.IsEmpty)
-            {
-                int n = await _peer!.ReceiveAsync(buffer, SocketFlags.None, token);
-                if (n == 0)
-                {
-                    throw new EndOfStreamException("the initiator closed the connection");
-                }
-
-                buffer = buffer[n..];
-            }
-        }
+        private Task<byte[]> ReceivePduAsync() => RawNvmeHost.ReceivePduAsync(_peer!, "the initiator");
     }
 }

@@ -139,16 +139,19 @@ internal sealed class RawNvmeHost : IDisposable
     }
 
     /// <summary>Reads one whole PDU (by its PLEN).</summary>
-    public async Task<byte[]> ReceivePduAsync(int timeoutMs = 5000)
+    public Task<byte[]> ReceivePduAsync(int timeoutMs = 5000) => ReceivePduAsync(_socket, "the target", timeoutMs);
+
+    /// <summary>Reads one whole PDU (by its PLEN) from <paramref name="socket"/>, whose far end is <paramref name="peer"/> (for the error when it closes).</summary>
+    public static async Task<byte[]> ReceivePduAsync(Socket socket, string peer, int timeoutMs = 5000)
     {
         using var cts = new CancellationTokenSource(timeoutMs);
         byte[] header = new byte[8];
-        await ReceiveExactlyAsync(header, cts.Token);
+        await ReceiveExactlyAsync(socket, peer, header, cts.Token);
         int plen = (int)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
         Assert.InRange(plen, 8, 1 << 20);
         byte[] pdu = new byte[plen];
         header.CopyTo(pdu, 0);
-        await ReceiveExactlyAsync(pdu.AsMemory(8), cts.Token);
+        await ReceiveExactlyAsync(socket, peer, pdu.AsMemory(8), cts.Token);
         return pdu;
     }
 
@@ -206,14 +209,14 @@ internal sealed class RawNvmeHost : IDisposable
 
     public void Dispose() => _socket.Dispose();
 
-    private async Task ReceiveExactlyAsync(Memory<byte> buffer, CancellationToken token)
+    private static async Task ReceiveExactlyAsync(Socket socket, string peer, Memory<byte> buffer, CancellationToken token)
     {
         while (!buffer.IsEmpty)
         {
-            int n = await _socket.ReceiveAsync(buffer, SocketFlags.None, token);
+            int n = await socket.ReceiveAsync(buffer, SocketFlags.None, token);
             if (n == 0)
             {
-                throw new EndOfStreamException("the target closed the connection");
+                throw new EndOfStreamException($"{peer} closed the connection");
             }
 
             buffer = buffer[n..];
