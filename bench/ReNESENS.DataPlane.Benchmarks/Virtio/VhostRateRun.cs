@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using ReNESENS.DataPlane.IntegrationTests.Virtio;
 using ReNESENS.DataPlane.Memory;
 using ReNESENS.DataPlane.Virtio;
@@ -27,11 +28,16 @@ namespace ReNESENS.DataPlane.Benchmarks.Virtio;
 /// The rate is what testpmd computes from its TSC between two <c>show port stats</c> over a fixed window: the
 /// generator's Tx-pps for the sink form (it can only enqueue as fast as the backend frees slots), the sink's Rx-pps
 /// for the others. Host cycles per packet = backend CPU time in the window x nominal clock / packets (it includes idle
-/// polling when the other side is the bottleneck). Each line also gives the CPU time the host stole from CPUs 0 and 1
-/// during the window (/proc/stat), which on a shared machine explains most of the spread; compare the ratio per round.
+/// polling when the other side is the bottleneck). Busy cycles per packet are what testpmd's
+/// <c>--record-core-cycles</c> counts, the backend's own CPU cost: TSC cycles from the start to the end of every poll
+/// that moved packets (every poll for the source form, as testpmd's txonly counts them), over the packets; for
+/// net_vhost from <c>show fwd stats all</c>, for ours from the same bracket around our poll loop's calls. Where the
+/// busy share (busy cycles over all cycles) is well under 100%, the frontend is what limits the rate. Each line also
+/// gives the CPU time the host stole from CPUs 0 and 1 during the window (/proc/stat), which on a shared machine
+/// explains most of the spread; compare the ratio per round.
 /// BenchmarkDotNet does not fit: the load comes from other processes and runs for seconds.
 /// </remarks>
-internal static class VhostRateRun
+internal static partial class VhostRateRun
 {
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(1.5);
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(3);
@@ -61,7 +67,7 @@ internal static class VhostRateRun
                 Sample dpdk = DpdkAsync(form, hz).GetAwaiter().GetResult();
                 results[form].Add((ours, dpdk));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {r} {form,-7}: ours {ours.Pps / 1e6:F2} Mpps {ours.Cycles:F0} cyc/pkt (steal {ours.Steal:P0}), net_vhost {dpdk.Pps / 1e6:F2} Mpps {dpdk.Cycles:F0} cyc/pkt (steal {dpdk.Steal:P0}), ratio {ours.Pps / dpdk.Pps:F2}x"));
+                    $"round {r} {form,-7}: ours {ours.Pps / 1e6:F2} Mpps {ours.Cycles:F0} cyc/pkt busy {ours.BusyCycles:F1} ({ours.BusyCycles / ours.Cycles:P0}) (steal {ours.Steal:P0}), net_vhost {dpdk.Pps / 1e6:F2} Mpps {dpdk.Cycles:F0} cyc/pkt busy {dpdk.BusyCycles:F1} ({dpdk.BusyCycles / dpdk.Cycles:P0}) (steal {dpdk.Steal:P0}), ratio {ours.Pps / dpdk.Pps:F2}x"));
             }
         }
 
@@ -69,7 +75,7 @@ internal static class VhostRateRun
         {
             List<(Sample Ours, Sample Dpdk)> x = results[form];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"median {form,-7}: ours {Median(x.Select(s => s.Ours.Pps)) / 1e6:F2} Mpps ({Median(x.Select(s => s.Ours.Cycles)):F0} cycles/pkt), DPDK net_vhost {Median(x.Select(s => s.Dpdk.Pps)) / 1e6:F2} Mpps ({Median(x.Select(s => s.Dpdk.Cycles)):F0} cycles/pkt), median of round ratios {Median(x.Select(s => s.Ours.Pps / s.Dpdk.Pps)):F2}x"));
+                $"median {form,-7}: ours {Median(x.Select(s => s.Ours.Pps)) / 1e6:F2} Mpps ({Median(x.Select(s => s.Ours.Cycles)):F0} cycles/pkt, busy {Median(x.Select(s => s.Ours.BusyCycles)):F1}), DPDK net_vhost {Median(x.Select(s => s.Dpdk.Pps)) / 1e6:F2} Mpps ({Median(x.Select(s => s.Dpdk.Cycles)):F0} cycles/pkt, busy {Median(x.Select(s => s.Dpdk.BusyCycles)):F1}), median of round ratios {Median(x.Select(s => s.Ours.Pps / s.Dpdk.Pps)):F2}x, busy cycles ours/net_vhost {Median(x.Select(s => s.Ours.BusyCycles / s.Dpdk.BusyCycles)):F2}x"));
         }
     }
 
@@ -87,13 +93,14 @@ internal static class VhostRateRun
         }
 
         bool stop = false;
-        var poller = new Thread(() => Poll(form, backendA.Ports[0], backendB.Ports[0], pool, ref stop));
+        var busy = new BusyClock();
+        var poller = new Thread(() => Poll(form, backendA.Ports[0], backendB.Ports[0], pool, busy, ref stop));
         poller.Start();
         TestPmd? guest = null;
         try
         {
             guest = await StartGuestAsync(form, socketA, socketB);
-            return await MeasureAsync(guest, form, () => Process.GetCurrentProcess().TotalProcessorTime, hz);
+            return await MeasureAsync(guest, form, () => Process.GetCurrentProcess().TotalProcessorTime, () => Task.FromResult(busy.Cycles), hz);
         }
         finally
         {
@@ -122,18 +129,30 @@ internal static class VhostRateRun
         return guest;
     }
 
-    /// <summary>Our poll loop: receive and release (sink), fill and transmit (source), or receive on A and transmit on B (forward).</summary>
-    private static void Poll(Form form, VhostUserPort a, VhostUserPort b, BufferPool pool, ref bool stop)
+    /// <summary>
+    /// Our poll loop: receive and release (sink), fill and transmit (source), or receive on A and transmit on B
+    /// (forward); each poll that moved packets (each poll in the source form) adds its time to <paramref name="busy"/>.
+    /// </summary>
+    private static void Poll(Form form, VhostUserPort a, VhostUserPort b, BufferPool pool, BusyClock busy, ref bool stop)
     {
         var burst = new PacketBuffer[32];
         ReadOnlySpan<byte> frame = Frame();
         while (!Volatile.Read(ref stop))
         {
+            ulong start = BusyClock.Now();
             switch (form)
             {
                 case Form.Sink:
-                    PacketBuffer.ReleaseBurst(burst.AsSpan(0, a.ReceiveBurst(burst)));
-                    break;
+                    {
+                        int n = a.ReceiveBurst(burst);
+                        if (n == 0)
+                        {
+                            continue;
+                        }
+
+                        PacketBuffer.ReleaseBurst(burst.AsSpan(0, n));
+                        break;
+                    }
                 case Form.Source:
                     {
                         // As testpmd's txonly: build every frame, send what fits, free the rest.
@@ -151,11 +170,18 @@ internal static class VhostRateRun
                 default:
                     {
                         int n = a.ReceiveBurst(burst);
+                        if (n == 0)
+                        {
+                            continue;
+                        }
+
                         int sent = b.TransmitBurst(burst.AsSpan(0, n));
                         PacketBuffer.ReleaseBurst(burst.AsSpan(sent, n - sent));
                         break;
                     }
             }
+
+            busy.Add(BusyClock.Now() - start);
         }
     }
 
@@ -170,9 +196,10 @@ internal static class VhostRateRun
             secondVdev: form == Form.Forward ? $"net_vhost1,iface={socketB},queues=1" : null, totalMbufs: Mbufs);
         try
         {
+            await vhost.SendAsync("set record-core-cycles on");
             await vhost.SendAsync("start");
             guest = await StartGuestAsync(form, socketA, socketB);
-            return await MeasureAsync(guest, form, () => vhost.CpuTime, hz);
+            return await MeasureAsync(guest, form, () => vhost.CpuTime, vhost.ShowBusyCyclesAsync, hz);
         }
         finally
         {
@@ -196,19 +223,22 @@ internal static class VhostRateRun
     }
 
     /// <summary>Warm-up, then the rate over <see cref="Window"/> from testpmd's own counters, the backend's cycles per packet, and the steal.</summary>
-    private static async Task<Sample> MeasureAsync(TestPmd guest, Form form, Func<TimeSpan> backendCpu, double hz)
+    private static async Task<Sample> MeasureAsync(TestPmd guest, Form form, Func<TimeSpan> backendCpu, Func<Task<long>> backendBusyCycles, double hz)
     {
         int port = form == Form.Forward ? 1 : 0;
         await Task.Delay(Warmup);
         await guest.ShowPortStatsAsync(port);
         TimeSpan cpu0 = backendCpu();
+        long busy0 = await backendBusyCycles();
         (long Steal, long Total) steal0 = Steal();
         await Task.Delay(Window);
         TestPmd.PortStats s = await guest.ShowPortStatsAsync(port);
         TimeSpan cpu = backendCpu() - cpu0;
+        long busy = await backendBusyCycles() - busy0;
         (long Steal, long Total) steal1 = Steal();
         double pps = form == Form.Sink ? s.TxPps : s.RxPps;
-        return new Sample(pps, cpu.TotalSeconds * hz / (pps * Window.TotalSeconds), (double)(steal1.Steal - steal0.Steal) / Math.Max(1, steal1.Total - steal0.Total));
+        double packets = pps * Window.TotalSeconds;
+        return new Sample(pps, cpu.TotalSeconds * hz / packets, busy / packets, (double)(steal1.Steal - steal0.Steal) / Math.Max(1, steal1.Total - steal0.Total));
     }
 
     /// <summary>Steal and total jiffies of CPUs 0 and 1.</summary>
@@ -254,5 +284,22 @@ internal static class VhostRateRun
         return v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
     }
 
-    private readonly record struct Sample(double Pps, double Cycles, double Steal);
+    private readonly record struct Sample(double Pps, double Cycles, double BusyCycles, double Steal);
+
+    /// <summary>
+    /// TSC cycles our poll loop spent in polls that moved packets, added by the poller and read by the measurement:
+    /// the counter testpmd's <c>--record-core-cycles</c> reads, through native/tsc.c (a direct call, no GC transition).
+    /// </summary>
+    private sealed partial class BusyClock
+    {
+        private long _cycles;
+
+        public long Cycles => Volatile.Read(ref _cycles);
+
+        [LibraryImport("bench_tsc", EntryPoint = "bench_tsc")]
+        [SuppressGCTransition]
+        public static partial ulong Now();
+
+        public void Add(ulong cycles) => Volatile.Write(ref _cycles, _cycles + (long)cycles); // One writer: the poller.
+    }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace ReNESENS.DataPlane.Virtio;
 
@@ -168,6 +169,26 @@ internal sealed unsafe class PackedVirtqueue : Virtqueue
         Error == VirtqueueError.None && IsAvailable(Volatile.Read(ref *(ushort*)(_ring + (_nextAvail * DescriptorSize) + 14)));
 
     internal override int CountAvailable(int max) => HasAvailable() ? max : 0;
+
+    /// <summary>
+    /// Starts loading the ring slots the next <paramref name="count"/> buffers would start from (at one slot each,
+    /// the common case), so that a burst waits for those cache misses together. A hint: the slots are read and
+    /// checked again when taken.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Prefetch(int count)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        for (int i = 0; i < count; i += 4)
+        {
+            // Four 16-byte descriptors per cache line. Invariant: the slot index is reduced modulo Size, inside the ring.
+            Sse.Prefetch0(_ring + (((_nextAvail + i) % Size) * DescriptorSize));
+        }
+    }
 
     internal override uint GetBase() => _nextAvail | (_availWrap ? 0x8000u : 0u);
 

@@ -46,6 +46,7 @@ public sealed class VhostUserBackend : IDisposable
     private const ulong FeatureProtocolFeatures = 1UL << 30;
     private const ulong FeatureVersion1 = 1UL << 32;
     private const ulong FeaturePacked = 1UL << 34;
+    private const ulong FeatureInOrder = 1UL << 35;
     private const ulong ProtocolMultiQueue = 1UL << 0;
     private const ulong ProtocolReplyAck = 1UL << 3;
     private const int PollMicroseconds = 100_000;
@@ -95,6 +96,7 @@ public sealed class VhostUserBackend : IDisposable
             | (options.PackedRing ? FeaturePacked : 0)
             | (options.IndirectDescriptors ? FeatureIndirect : 0)
             | (options.EventIndex ? FeatureEventIndex : 0)
+            | (options.InOrder ? FeatureInOrder : 0)
             | (options.QueuePairs > 1 ? FeatureMultiQueue : 0)
             | (options.Offloads ? FeatureCsum | FeatureGuestCsum | FeatureHostTso4 | FeatureHostTso6 | FeatureGuestTso4 | FeatureGuestTso6 : 0);
         _ports = new VhostUserPort[options.QueuePairs];

@@ -24,6 +24,13 @@ public sealed class VhostUserBackendOptions
     /// <summary>Offer notification suppression by event index (<c>VIRTIO_RING_F_EVENT_IDX</c>).</summary>
     public bool EventIndex { get; set; } = true;
 
+    /// <summary>
+    /// Offer in-order use of buffers (<c>VIRTIO_F_IN_ORDER</c>): the backend always completes a ring's buffers in the
+    /// order the driver made them available, so this only tells the driver it may rely on it (a driver then reclaims
+    /// its transmitted buffers from the used index alone, without reading each used entry back).
+    /// </summary>
+    public bool InOrder { get; set; } = true;
+
     /// <summary>Offer checksum and TCP segmentation offloads in both directions (<c>CSUM</c>, <c>GUEST_CSUM</c>, <c>HOST_TSO4/6</c>, <c>GUEST_TSO4/6</c>).</summary>
     public bool Offloads { get; set; } = true;
 

@@ -319,6 +319,7 @@ public sealed class VhostUserPort : IWaitablePort
             return 0;
         }
 
+        ring.Prefetch(want); // The guest's lines load while the buffers are rented.
         int rented = _pool.TryRentBurst(packets[..want]);
         if (rented < want)
         {

@@ -17,6 +17,9 @@ internal interface IVirtqueueAccess
     /// <inheritdoc cref="Virtqueue.CountAvailable"/>
     int CountAvailable(int max);
 
+    /// <summary>Starts loading what taking the next <paramref name="count"/> available buffers reads (a hint: nothing changes).</summary>
+    void Prefetch(int count);
+
     /// <inheritdoc cref="Virtqueue.TryTake"/>
     bool TryTake(bool deviceWrites, out VirtqueueBuffer buffer);
 
@@ -42,6 +45,9 @@ internal readonly struct SplitAccess(SplitVirtqueue queue) : IVirtqueueAccess
     public int CountAvailable(int max) => queue.CountAvailable(max);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(int count) => queue.Prefetch(count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryTake(bool deviceWrites, out VirtqueueBuffer buffer) => queue.TryTake(deviceWrites, out buffer);
 
     public void Restore(QueuePosition position) => queue.Restore(position);
@@ -63,6 +69,9 @@ internal readonly struct PackedAccess(PackedVirtqueue queue) : IVirtqueueAccess
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int CountAvailable(int max) => queue.CountAvailable(max);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(int count) => queue.Prefetch(count);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryTake(bool deviceWrites, out VirtqueueBuffer buffer) => queue.TryTake(deviceWrites, out buffer);

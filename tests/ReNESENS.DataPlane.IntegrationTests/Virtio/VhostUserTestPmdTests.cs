@@ -5,45 +5,49 @@ namespace ReNESENS.DataPlane.IntegrationTests.Virtio;
 
 /// <summary>
 /// Our vhost-user backend against DPDK's virtio-user frontend in <c>dpdk-testpmd</c>: split and packed rings,
-/// mergeable buffers on and off, one and several queues, in txonly, rxonly and io forwarding. The packet and
-/// byte counts of both sides must match exactly.
+/// mergeable buffers on and off, in-order use of buffers on and off, one and several queues, in txonly, rxonly and io
+/// forwarding. The packet and byte counts of both sides must match exactly.
 /// </summary>
 [Collection("dpdk")]
 public sealed class VhostUserTestPmdTests
 {
     private const int PmdCpu = 1;
 
-    public static TheoryData<string, bool, bool, int> Cases()
+    public static TheoryData<string, bool, bool, bool, int> Cases()
     {
-        var data = new TheoryData<string, bool, bool, int>();
+        var data = new TheoryData<string, bool, bool, bool, int>();
         foreach (string mode in new[] { "txonly", "rxonly", "io" })
         {
-            data.Add(mode, false, false, 1);
-            data.Add(mode, false, true, 1);
-            data.Add(mode, true, false, 1);
-            data.Add(mode, true, true, 1);
+            // In order (virtio-user's default), then without: the driver's other transmit and receive paths.
+            data.Add(mode, false, false, true, 1);
+            data.Add(mode, false, true, true, 1);
+            data.Add(mode, true, false, true, 1);
+            data.Add(mode, true, true, true, 1);
+            data.Add(mode, false, true, false, 1);
+            data.Add(mode, true, false, false, 1);
         }
 
-        data.Add("txonly", false, true, 2);
-        data.Add("io", true, true, 2);
-        data.Add("rxonly", false, false, 2);
+        data.Add("txonly", false, true, true, 2);
+        data.Add("io", true, true, true, 2);
+        data.Add("rxonly", false, false, false, 2);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task CountsMatchTestPmd(string mode, bool packed, bool mergeable, int queues)
+    public async Task CountsMatchTestPmd(string mode, bool packed, bool mergeable, bool inOrder, int queues)
     {
         string socket = $"/tmp/rn-vhost-{Guid.NewGuid():N}.sock";
         using BufferPool pool = BufferPool.Create(8192, 2048, PageKind.Small);
         using var backend = new VhostUserBackend(new VhostUserBackendOptions { SocketPath = socket, QueuePairs = queues }, pool);
         backend.Start();
         using var poller = new VhostPoller(backend.Ports, pool);
-        string vdev = $"net_virtio_user0,path={socket},queues={queues},packed_vq={(packed ? 1 : 0)},mrg_rxbuf={(mergeable ? 1 : 0)},queue_size=256";
+        string vdev = $"net_virtio_user0,path={socket},queues={queues},packed_vq={(packed ? 1 : 0)},mrg_rxbuf={(mergeable ? 1 : 0)},in_order={(inOrder ? 1 : 0)},queue_size=256";
         await using TestPmd pmd = await TestPmd.StartAsync(vdev, PmdCpu, queues, mode);
         Assert.True(backend.IsConnected);
         Assert.Equal(packed, (backend.NegotiatedFeatures & (1UL << 34)) != 0);
         Assert.Equal(mergeable, (backend.NegotiatedFeatures & (1UL << 15)) != 0);
+        Assert.Equal(inOrder, (backend.NegotiatedFeatures & (1UL << 35)) != 0);
 
         await pmd.SendAsync("start");
         await WaitUntil(() => backend.Ports.All(p => p.IsRunning), pmd);

@@ -36,6 +36,25 @@ public sealed class VhostUserBackendTests : IDisposable
         Assert.False(File.Exists(_path));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void InOrderIsOfferedAsConfiguredAndAFrontendMayAcceptIt(bool inOrder)
+    {
+        const ulong InOrder = 1UL << 35;
+        string path = $"/tmp/rn-vhost-unit-{Guid.NewGuid():N}.sock";
+        using var backend = new VhostUserBackend(new VhostUserBackendOptions { SocketPath = path, InOrder = inOrder }, _pool);
+        backend.Start();
+        using var fe = new FakeFrontend(path);
+        Assert.Equal(inOrder, (fe.GetFeatures() & InOrder) != 0);
+        fe.Send(SetOwner, ReadOnlySpan<byte>.Empty);
+        fe.SendU64(SetFeatures, Version1 | (inOrder ? InOrder : 0));
+
+        // GET_FEATURES after SET_FEATURES: the connection still stands, and the backend took what was accepted.
+        Assert.Equal(inOrder, (fe.GetFeatures() & InOrder) != 0);
+        Assert.Equal(Version1 | (inOrder ? InOrder : 0), backend.NegotiatedFeatures);
+    }
+
     [Fact]
     public void AFrontendSetsUpARingThenLeavesAndEveryFdAndMappingIsReleasedEachTime()
     {
