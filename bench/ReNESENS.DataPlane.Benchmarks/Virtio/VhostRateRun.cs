@@ -10,7 +10,11 @@ namespace ReNESENS.DataPlane.Benchmarks.Virtio;
 /// <summary>
 /// 64-byte packet rates through a vhost-user backend, ours (<see cref="VhostUserBackend"/>, one poll loop on CPU 0)
 /// beside DPDK's own <c>net_vhost</c> (a second testpmd on CPU 0), with <c>dpdk-testpmd</c> virtio-user frontends on
-/// CPU 1 as generator and sink. Three forms, each round running ours then DPDK's for every form:
+/// CPU 1 as generator and sink. Both backends and a frontend for each are set up once per form and stay up; the rounds
+/// then alternate short windows of one pair and of the other (which goes first alternates too), the idle pair stopped
+/// (testpmd's forwarding lcores block, our poller sleeps), so that the two windows of a round run under the same vCPU
+/// placement: on this shared VM the placement moves the rate by 3x, and separate process start-ups per window
+/// paired ours with one placement and DPDK with another. Three forms:
 /// <list type="bullet">
 /// <item><b>sink</b> (the main figure): testpmd txonly -> backend, which receives and releases every packet
 /// (DPDK: net_vhost in rxonly).</item>
@@ -39,10 +43,10 @@ namespace ReNESENS.DataPlane.Benchmarks.Virtio;
 /// </remarks>
 internal static partial class VhostRateRun
 {
-    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(1.5);
-    private static readonly TimeSpan Window = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(0.7);
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
 
-    /// <summary>Mbufs per testpmd: three of them run at once in the forward form, within the machine's 1 GiB of huge pages.</summary>
+    /// <summary>Mbufs per testpmd: three of them run at once, within the machine's 1 GiB of huge pages.</summary>
     private const int Mbufs = 16384;
 
     private enum Form
@@ -52,92 +56,114 @@ internal static partial class VhostRateRun
         Forward,
     }
 
+    /// <summary>A backend with its testpmd frontend, both up for the whole form, forwarding only in its windows.</summary>
+    private interface IPair : IAsyncDisposable
+    {
+        TestPmd Guest { get; }
+
+        TimeSpan BackendCpu { get; }
+
+        Task StartAsync();
+
+        Task StopAsync();
+
+        Task<long> BusyCyclesAsync();
+    }
+
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public static void Run(int rounds, string forms = "sink,source,forward")
     {
         Process.GetCurrentProcess().ProcessorAffinity = 1; // CPU 0: our poller (threads created from here inherit it).
         double hz = NominalHz();
-        Form[] chosen = [.. forms.Split(',').Select(f => Enum.Parse<Form>(f, ignoreCase: true))];
-        var results = chosen.ToDictionary(f => f, _ => new List<(Sample Ours, Sample Dpdk)>());
-        for (int r = 0; r < rounds; r++)
+        foreach (Form form in forms.Split(',').Select(f => Enum.Parse<Form>(f, ignoreCase: true)))
         {
-            foreach (Form form in chosen)
-            {
-                Sample ours = OursAsync(form, hz).GetAwaiter().GetResult();
-                Sample dpdk = DpdkAsync(form, hz).GetAwaiter().GetResult();
-                results[form].Add((ours, dpdk));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {r} {form,-7}: ours {ours.Pps / 1e6:F2} Mpps {ours.Cycles:F0} cyc/pkt busy {ours.BusyCycles:F1} ({ours.BusyCycles / ours.Cycles:P0}) (steal {ours.Steal:P0}), net_vhost {dpdk.Pps / 1e6:F2} Mpps {dpdk.Cycles:F0} cyc/pkt busy {dpdk.BusyCycles:F1} ({dpdk.BusyCycles / dpdk.Cycles:P0}) (steal {dpdk.Steal:P0}), ratio {ours.Pps / dpdk.Pps:F2}x"));
-            }
-        }
-
-        foreach (Form form in chosen)
-        {
-            List<(Sample Ours, Sample Dpdk)> x = results[form];
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"median {form,-7}: ours {Median(x.Select(s => s.Ours.Pps)) / 1e6:F2} Mpps ({Median(x.Select(s => s.Ours.Cycles)):F0} cycles/pkt, busy {Median(x.Select(s => s.Ours.BusyCycles)):F1}), DPDK net_vhost {Median(x.Select(s => s.Dpdk.Pps)) / 1e6:F2} Mpps ({Median(x.Select(s => s.Dpdk.Cycles)):F0} cycles/pkt, busy {Median(x.Select(s => s.Dpdk.BusyCycles)):F1}), median of round ratios {Median(x.Select(s => s.Ours.Pps / s.Dpdk.Pps)):F2}x, busy cycles ours/net_vhost {Median(x.Select(s => s.Ours.BusyCycles / s.Dpdk.BusyCycles)):F2}x"));
+            RunFormAsync(form, rounds, hz).GetAwaiter().GetResult();
         }
     }
 
-    private static async Task<Sample> OursAsync(Form form, double hz)
+    private static async Task RunFormAsync(Form form, int rounds, double hz)
     {
-        string socketA = $"/tmp/rn-vhost-bench-{Guid.NewGuid():N}.sock";
-        string socketB = $"/tmp/rn-vhost-bench-{Guid.NewGuid():N}.sock";
-        using BufferPool pool = BufferPool.Create(4096, 2048, PageKind.Huge);
-        using var backendA = new VhostUserBackend(new VhostUserBackendOptions { SocketPath = socketA }, pool);
-        using var backendB = new VhostUserBackend(new VhostUserBackendOptions { SocketPath = socketB }, pool);
-        backendA.Start();
-        if (form == Form.Forward)
+        var x = new List<(Sample Ours, Sample Dpdk)>();
+        await using (OursPair ours = await OursPair.CreateAsync(form))
+        await using (DpdkPair dpdk = await DpdkPair.CreateAsync(form))
         {
-            backendB.Start();
+            for (int r = 0; r < rounds; r++)
+            {
+                Sample a, b;
+                if (r % 2 == 0)
+                {
+                    a = await MeasureAsync(ours, form, hz);
+                    b = await MeasureAsync(dpdk, form, hz);
+                }
+                else
+                {
+                    b = await MeasureAsync(dpdk, form, hz);
+                    a = await MeasureAsync(ours, form, hz);
+                }
+
+                x.Add((a, b));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"round {r} {form,-7}: ours {a.Pps / 1e6:F2} Mpps {a.Cycles:F0} cyc/pkt busy {a.BusyCycles:F1} ({a.BusyCycles / a.Cycles:P0}) (steal {a.Steal:P0}), net_vhost {b.Pps / 1e6:F2} Mpps {b.Cycles:F0} cyc/pkt busy {b.BusyCycles:F1} ({b.BusyCycles / b.Cycles:P0}) (steal {b.Steal:P0}), ratio {a.Pps / b.Pps:F2}x"));
+            }
         }
 
-        bool stop = false;
-        var busy = new BusyClock();
-        var poller = new Thread(() => Poll(form, backendA.Ports[0], backendB.Ports[0], pool, busy, ref stop));
-        poller.Start();
-        TestPmd? guest = null;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"median {form,-7}: ours {Median(x.Select(s => s.Ours.Pps)) / 1e6:F2} Mpps ({Median(x.Select(s => s.Ours.Cycles)):F0} cycles/pkt, busy {Median(x.Select(s => s.Ours.BusyCycles)):F1}), DPDK net_vhost {Median(x.Select(s => s.Dpdk.Pps)) / 1e6:F2} Mpps ({Median(x.Select(s => s.Dpdk.Cycles)):F0} cycles/pkt, busy {Median(x.Select(s => s.Dpdk.BusyCycles)):F1}), median of round ratios {Median(x.Select(s => s.Ours.Pps / s.Dpdk.Pps)):F2}x, busy cycles ours/net_vhost {Median(x.Select(s => s.Ours.BusyCycles / s.Dpdk.BusyCycles)):F2}x"));
+    }
+
+    /// <summary>The testpmd frontend on CPU 1, not yet forwarding: txonly (sink form), rxonly (source form), or io over two ports (forward form).</summary>
+    private static Task<TestPmd> StartGuestAsync(Form form, string socketA, string socketB) => form switch
+    {
+        Form.Sink => TestPmd.StartAsync($"net_virtio_user0,path={socketA},queues=1", cpu: 1, queues: 1, "txonly", totalMbufs: Mbufs),
+        Form.Source => TestPmd.StartAsync($"net_virtio_user0,path={socketA},queues=1", cpu: 1, queues: 1, "rxonly", totalMbufs: Mbufs),
+        _ => TestPmd.StartAsync($"net_virtio_user0,path={socketA},queues=1", cpu: 1, queues: 1, "io", totalMbufs: Mbufs, secondVdev: $"net_virtio_user1,path={socketB},queues=1"),
+    };
+
+    /// <summary>Starts the frontend's forwarding: the forward form injects a first burst each time (512 packets), which the loop then carries.</summary>
+    private static Task StartGuestForwardingAsync(TestPmd guest, Form form) => guest.SendAsync(form == Form.Forward ? "start tx_first 16" : "start");
+
+    /// <summary>
+    /// One window of a pair: start it, warm up, then the rate over <see cref="Window"/> from testpmd's own counters,
+    /// the backend's cycles and busy cycles per packet, and the steal; then stop it.
+    /// </summary>
+    private static async Task<Sample> MeasureAsync(IPair pair, Form form, double hz)
+    {
+        int port = form == Form.Forward ? 1 : 0;
+        await pair.StartAsync();
         try
         {
-            guest = await StartGuestAsync(form, socketA, socketB);
-            return await MeasureAsync(guest, form, () => Process.GetCurrentProcess().TotalProcessorTime, () => Task.FromResult(busy.Cycles), hz);
+            await Task.Delay(Warmup);
+            await pair.Guest.ShowPortStatsAsync(port);
+            TimeSpan cpu0 = pair.BackendCpu;
+            long busy0 = await pair.BusyCyclesAsync();
+            (long Steal, long Total) steal0 = Steal();
+            await Task.Delay(Window);
+            TestPmd.PortStats s = await pair.Guest.ShowPortStatsAsync(port);
+            TimeSpan cpu = pair.BackendCpu - cpu0;
+            long busy = await pair.BusyCyclesAsync() - busy0;
+            (long Steal, long Total) steal1 = Steal();
+            double pps = form == Form.Sink ? s.TxPps : s.RxPps;
+            double packets = pps * Window.TotalSeconds;
+            return new Sample(pps, cpu.TotalSeconds * hz / packets, busy / packets, (double)(steal1.Steal - steal0.Steal) / Math.Max(1, steal1.Total - steal0.Total));
         }
         finally
         {
-            if (guest is not null)
-            {
-                await guest.SendAsync("stop");
-                await guest.QuitAsync();
-                await guest.DisposeAsync();
-            }
-
-            Volatile.Write(ref stop, true);
-            poller.Join();
+            await pair.StopAsync();
         }
     }
 
-    /// <summary>The testpmd frontend on CPU 1: txonly (sink form), rxonly (source form), or io over two ports started with a first burst (forward form).</summary>
-    private static async Task<TestPmd> StartGuestAsync(Form form, string socketA, string socketB)
-    {
-        TestPmd guest = form switch
-        {
-            Form.Sink => await TestPmd.StartAsync($"net_virtio_user0,path={socketA},queues=1", cpu: 1, queues: 1, "txonly", totalMbufs: Mbufs),
-            Form.Source => await TestPmd.StartAsync($"net_virtio_user0,path={socketA},queues=1", cpu: 1, queues: 1, "rxonly", totalMbufs: Mbufs),
-            _ => await TestPmd.StartAsync($"net_virtio_user0,path={socketA},queues=1", cpu: 1, queues: 1, "io", totalMbufs: Mbufs, secondVdev: $"net_virtio_user1,path={socketB},queues=1"),
-        };
-        await guest.SendAsync(form == Form.Forward ? "start tx_first 16" : "start");
-        return guest;
-    }
+    private static string NewSocket() => $"/tmp/rn-vhost-bench-{Guid.NewGuid():N}.sock";
 
     /// <summary>
     /// Our poll loop: receive and release (sink), fill and transmit (source), or receive on A and transmit on B
-    /// (forward); each poll that moved packets (each poll in the source form) adds its time to <paramref name="busy"/>.
+    /// (forward), while <paramref name="active"/>; each poll that moved packets (each poll in the source form) adds its
+    /// time to <paramref name="busy"/>.
     /// </summary>
-    private static void Poll(Form form, VhostUserPort a, VhostUserPort b, BufferPool pool, BusyClock busy, ref bool stop)
+    private static void Poll(Form form, VhostUserPort a, VhostUserPort b, BufferPool pool, BusyClock busy, ref bool active)
     {
         var burst = new PacketBuffer[32];
         ReadOnlySpan<byte> frame = Frame();
-        while (!Volatile.Read(ref stop))
+        while (Volatile.Read(ref active))
         {
             ulong start = BusyClock.Now();
             switch (form)
@@ -185,60 +211,172 @@ internal static partial class VhostRateRun
         }
     }
 
-    private static async Task<Sample> DpdkAsync(Form form, double hz)
+    /// <summary>Our backends (A, and B for the forward form) with one poll loop on CPU 0, which sleeps outside its windows.</summary>
+    private sealed class OursPair : IPair
     {
-        string socketA = $"/tmp/rn-vhost-bench-{Guid.NewGuid():N}.sock";
-        string socketB = $"/tmp/rn-vhost-bench-{Guid.NewGuid():N}.sock";
-        string mode = form switch { Form.Sink => "rxonly", Form.Source => "txonly", _ => "io" };
-        TestPmd? guest = null;
-        await using TestPmd vhost = await TestPmd.StartAsync(
-            $"net_vhost0,iface={socketA},queues=1", cpu: 0, queues: 1, mode, singleFileSegments: false,
-            secondVdev: form == Form.Forward ? $"net_vhost1,iface={socketB},queues=1" : null, totalMbufs: Mbufs);
-        try
+        private readonly BufferPool _pool;
+        private readonly VhostUserBackend _a;
+        private readonly VhostUserBackend _b;
+        private readonly Thread _poller;
+        private readonly BusyClock _busy = new();
+        private readonly Form _form;
+        private bool _active;
+        private bool _stop;
+        private TestPmd? _guest;
+
+        private OursPair(Form form, string socketA, string socketB)
         {
-            await vhost.SendAsync("set record-core-cycles on");
-            await vhost.SendAsync("start");
-            guest = await StartGuestAsync(form, socketA, socketB);
-            return await MeasureAsync(guest, form, () => vhost.CpuTime, vhost.ShowBusyCyclesAsync, hz);
+            _form = form;
+            _pool = BufferPool.Create(4096, 2048, PageKind.Huge);
+            _a = new VhostUserBackend(new VhostUserBackendOptions { SocketPath = socketA }, _pool);
+            _b = new VhostUserBackend(new VhostUserBackendOptions { SocketPath = socketB }, _pool);
+            _a.Start();
+            if (form == Form.Forward)
+            {
+                _b.Start();
+            }
+
+            _poller = new Thread(PollWhileUp);
+            _poller.Start();
         }
-        finally
+
+        public TestPmd Guest => _guest!;
+
+        public TimeSpan BackendCpu => Process.GetCurrentProcess().TotalProcessorTime;
+
+        public static async Task<OursPair> CreateAsync(Form form)
         {
-            foreach (TestPmd? pmd in new[] { guest, vhost })
+            string socketA = NewSocket(), socketB = NewSocket();
+            var pair = new OursPair(form, socketA, socketB);
+            try
+            {
+                pair._guest = await StartGuestAsync(form, socketA, socketB);
+                return pair;
+            }
+            catch
+            {
+                await pair.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async Task StartAsync()
+        {
+            Volatile.Write(ref _active, true);
+            await StartGuestForwardingAsync(Guest, _form);
+        }
+
+        public async Task StopAsync()
+        {
+            await Guest.SendAsync("stop");
+            Volatile.Write(ref _active, false);
+        }
+
+        public Task<long> BusyCyclesAsync() => Task.FromResult(_busy.Cycles);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_guest is not null)
+            {
+                await _guest.SendAsync("stop");
+                await _guest.QuitAsync();
+                await _guest.DisposeAsync();
+            }
+
+            Volatile.Write(ref _stop, true);
+            _poller.Join();
+            _a.Dispose();
+            _b.Dispose();
+            _pool.Dispose();
+        }
+
+        private void PollWhileUp()
+        {
+            while (!Volatile.Read(ref _stop))
+            {
+                if (Volatile.Read(ref _active))
+                {
+                    Poll(_form, _a.Ports[0], _b.Ports[0], _pool, _busy, ref _active);
+                }
+                else
+                {
+                    Thread.Sleep(1);
+                }
+            }
+        }
+    }
+
+    /// <summary>One testpmd with DPDK's net_vhost port (two for the forward form) on CPU 0, forwarding only in its windows.</summary>
+    private sealed class DpdkPair : IPair
+    {
+        private readonly TestPmd _vhost;
+        private readonly Form _form;
+        private readonly string[] _sockets;
+        private TestPmd? _guest;
+
+        private DpdkPair(TestPmd vhost, Form form, string[] sockets)
+        {
+            _vhost = vhost;
+            _form = form;
+            _sockets = sockets;
+        }
+
+        public TestPmd Guest => _guest!;
+
+        public TimeSpan BackendCpu => _vhost.CpuTime;
+
+        public static async Task<DpdkPair> CreateAsync(Form form)
+        {
+            string socketA = NewSocket(), socketB = NewSocket();
+            string mode = form switch { Form.Sink => "rxonly", Form.Source => "txonly", _ => "io" };
+            TestPmd vhost = await TestPmd.StartAsync(
+                $"net_vhost0,iface={socketA},queues=1", cpu: 0, queues: 1, mode, singleFileSegments: false,
+                secondVdev: form == Form.Forward ? $"net_vhost1,iface={socketB},queues=1" : null, totalMbufs: Mbufs);
+            var pair = new DpdkPair(vhost, form, [socketA, socketB]);
+            try
+            {
+                await vhost.SendAsync("set record-core-cycles on");
+                pair._guest = await StartGuestAsync(form, socketA, socketB);
+                return pair;
+            }
+            catch
+            {
+                await pair.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async Task StartAsync()
+        {
+            await _vhost.SendAsync("start");
+            await StartGuestForwardingAsync(Guest, _form);
+        }
+
+        public async Task StopAsync()
+        {
+            await Guest.SendAsync("stop");
+            await _vhost.SendAsync("stop");
+        }
+
+        public Task<long> BusyCyclesAsync() => _vhost.ShowBusyCyclesAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (TestPmd? pmd in new[] { _guest, _vhost })
             {
                 if (pmd is not null)
                 {
                     await pmd.SendAsync("stop");
                     await pmd.QuitAsync();
+                    await pmd.DisposeAsync();
                 }
             }
 
-            if (guest is not null)
+            foreach (string socket in _sockets)
             {
-                await guest.DisposeAsync();
+                File.Delete(socket);
             }
-
-            File.Delete(socketA);
-            File.Delete(socketB);
         }
-    }
-
-    /// <summary>Warm-up, then the rate over <see cref="Window"/> from testpmd's own counters, the backend's cycles per packet, and the steal.</summary>
-    private static async Task<Sample> MeasureAsync(TestPmd guest, Form form, Func<TimeSpan> backendCpu, Func<Task<long>> backendBusyCycles, double hz)
-    {
-        int port = form == Form.Forward ? 1 : 0;
-        await Task.Delay(Warmup);
-        await guest.ShowPortStatsAsync(port);
-        TimeSpan cpu0 = backendCpu();
-        long busy0 = await backendBusyCycles();
-        (long Steal, long Total) steal0 = Steal();
-        await Task.Delay(Window);
-        TestPmd.PortStats s = await guest.ShowPortStatsAsync(port);
-        TimeSpan cpu = backendCpu() - cpu0;
-        long busy = await backendBusyCycles() - busy0;
-        (long Steal, long Total) steal1 = Steal();
-        double pps = form == Form.Sink ? s.TxPps : s.RxPps;
-        double packets = pps * Window.TotalSeconds;
-        return new Sample(pps, cpu.TotalSeconds * hz / packets, busy / packets, (double)(steal1.Steal - steal0.Steal) / Math.Max(1, steal1.Total - steal0.Total));
     }
 
     /// <summary>Steal and total jiffies of CPUs 0 and 1.</summary>

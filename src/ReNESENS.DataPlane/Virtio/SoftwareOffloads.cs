@@ -15,8 +15,12 @@ namespace ReNESENS.DataPlane.Virtio;
 /// every offset and length checked against the packet before use; a bad one returns
 /// <see cref="OffloadStatus.Malformed"/> and nothing is changed. Segments follow what Linux's GSO produces:
 /// the IPv4 id grows by one per segment, FIN and PSH stay only on the last segment and CWR only on the first.</para>
-/// <para>Not done: UFO (IP fragmentation of one UDP datagram, <see cref="GsoType.Udp"/>, deprecated in Linux and
-/// never asked from our TAP ports) and IPv6 extension headers: both are <see cref="OffloadStatus.Unsupported"/>.</para>
+/// <para>IPv6 superframes may carry Hop-by-Hop, Destination Options and Routing headers (copied into every segment,
+/// the payload length covering them); a Routing header with segments left, whose final destination would change the
+/// pseudo-header, and AH or ESP are <see cref="OffloadStatus.Unsupported"/>, a Fragment header is
+/// <see cref="OffloadStatus.Malformed"/> (a fragment is not a superframe). Not done: UFO (IP fragmentation of one UDP
+/// datagram, <see cref="GsoType.Udp"/>, deprecated in Linux and never asked from our TAP ports),
+/// <see cref="OffloadStatus.Unsupported"/>.</para>
 /// </remarks>
 public static class SoftwareOffloads
 {
@@ -29,6 +33,10 @@ public static class SoftwareOffloads
     private const ushort EtherTypeQinQ = 0x88A8;
     private const byte ProtocolTcp = 6;
     private const byte ProtocolUdp = 17;
+    private const byte Ipv6HopByHop = 0;
+    private const byte Ipv6Routing = 43;
+    private const byte Ipv6Fragment = 44;
+    private const byte Ipv6DestinationOptions = 60;
     private const byte TcpFin = 0x01;
     private const byte TcpPsh = 0x08;
     private const byte TcpCwr = 0x80;
@@ -233,6 +241,11 @@ public static class SoftwareOffloads
             protocol = h[l3 + 6];
             l4 = l3 + 40;
             ipv4 = false;
+            OffloadStatus extensions = SkipIpv6Extensions(h, l4, ref protocol, ref l4);
+            if (extensions != OffloadStatus.Done)
+            {
+                return extensions;
+            }
         }
         else
         {
@@ -294,6 +307,46 @@ public static class SoftwareOffloads
         return OffloadStatus.Done;
     }
 
+    /// <summary>
+    /// Steps over the IPv6 extension headers from <paramref name="at"/> (just past the fixed header) to the upper-layer
+    /// header: <paramref name="protocol"/> and <paramref name="l4"/> end on it. Each header's length is checked
+    /// against <paramref name="h"/>; every step moves by at least eight bytes, so the walk ends within the copy.
+    /// </summary>
+    private static OffloadStatus SkipIpv6Extensions(ReadOnlySpan<byte> h, int at, ref byte protocol, ref int l4)
+    {
+        while (true)
+        {
+            switch (protocol)
+            {
+                case Ipv6HopByHop when l4 != at:
+                    return OffloadStatus.Malformed; // RFC 8200 4.1: only right after the IPv6 header.
+                case Ipv6HopByHop or Ipv6DestinationOptions or Ipv6Routing:
+                    if (h.Length < l4 + 8)
+                    {
+                        return OffloadStatus.Malformed;
+                    }
+
+                    if (protocol == Ipv6Routing && h[l4 + 3] != 0)
+                    {
+                        return OffloadStatus.Unsupported; // Segments left: the pseudo-header's destination is another.
+                    }
+
+                    protocol = h[l4];
+                    l4 += (h[l4 + 1] + 1) * 8;
+                    if (h.Length < l4)
+                    {
+                        return OffloadStatus.Malformed;
+                    }
+
+                    break;
+                case Ipv6Fragment:
+                    return OffloadStatus.Malformed;
+                default:
+                    return OffloadStatus.Done;
+            }
+        }
+    }
+
     private static void FinishSegment(Span<byte> frame, Layout layout, ushort ipId, uint sequence, bool first, bool last)
     {
         int l3Length = frame.Length - layout.L3;
@@ -311,7 +364,8 @@ public static class SoftwareOffloads
         }
         else
         {
-            BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)l4Length);
+            // The payload length counts the extension headers (between the fixed header and L4) too.
+            BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)(l3Length - 40));
             pseudo = InternetChecksum.Sum(ip.Slice(8, 32));
         }
 

@@ -147,10 +147,10 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
     internal override uint GetBase() => _lastAvail;
 
     /// <summary>
-    /// Starts loading the descriptors, then the first and last bytes, of the next <paramref name="count"/> available
-    /// buffers (counted by <see cref="CountAvailable"/>), so that a burst waits for its cache misses once, all of
-    /// them in flight together, instead of once per buffer as the take loop reaches each. Hints only: nothing read
-    /// here is trusted; <see cref="TryTake"/> reads and checks every field again.
+    /// Starts loading the descriptors, then the first two cache lines (a small packet and its header), of the next
+    /// <paramref name="count"/> available buffers (counted by <see cref="CountAvailable"/>), so that a burst waits for
+    /// its cache misses once, all of them in flight together, instead of once per buffer as the take loop reaches
+    /// each. Hints only: nothing read here is trusted; <see cref="TryTake"/> reads and checks every field again.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Prefetch(int count)
@@ -181,7 +181,7 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
 
             // Invariant: head < Size (above). A prefetch never faults, but only translated addresses are used.
             ref readonly SplitDescriptor d = ref Unsafe.AsRef<SplitDescriptor>(_descriptors + (head * DescriptorSize));
-            uint length = d.Length;
+            uint length = Math.Min(d.Length, 128u);
             byte* data = length == 0 ? null : Memory.TranslateGuest(d.Address, length);
             if (data != null)
             {

@@ -55,6 +55,30 @@ public sealed class SoftwareOffloadsTsharkTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Ipv6TcpSegmentsWithExtensionHeadersAreValidForTshark()
+    {
+        const int Payload = 10_000, Mss = 1400;
+        PacketBuffer p = Superframes.ToPacket(_big, Superframes.Build(ipv6: true, tcp: true, Payload, ipv6Extensions: true), chunk: 3000);
+        p.SetChecksumPartial(Superframes.ChecksumStart(ipv6: true, ipv6Extensions: true), 16);
+        p.SetGso(GsoType.TcpV6, Mss);
+        List<byte[]> frames = SegmentAll(p);
+        Assert.Equal(8, frames.Count);
+
+        // tshark walks Hop-by-Hop, Destination Options and the segment routing header to TCP, and checks its checksum.
+        string[][] rows = await TsharkAsync(frames, "tcp.checksum.status", "tcp.len", "ipv6.plen", "ipv6.routing.type", "_ws.malformed");
+        Assert.Equal(8, rows.Length);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            int payload = i < 7 ? Mss : Payload - (7 * Mss);
+            Assert.Equal("1", rows[i][0]);
+            Assert.Equal(payload.ToString(CultureInfo.InvariantCulture), rows[i][1]);
+            Assert.Equal((Superframes.Ipv6ExtensionLength + 20 + Superframes.TcpOptions + payload).ToString(CultureInfo.InvariantCulture), rows[i][2]);
+            Assert.Equal("4", rows[i][3]);
+            Assert.Equal(string.Empty, rows[i][4]);
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -116,6 +116,70 @@ public sealed class SoftwareOffloadsTests : IDisposable
     }
 
     [Fact]
+    public void Ipv6ExtensionHeadersAreCopiedIntoEverySegmentAndCountedInThePayloadLength()
+    {
+        const int L3 = 14;
+        int l4 = Superframes.ChecksumStart(ipv6: true, ipv6Extensions: true);
+        PacketBuffer p = Superframes.ToPacket(_big, Superframes.Build(ipv6: true, tcp: true, 3000, ipv6Extensions: true));
+        p.SetChecksumPartial(l4, 16);
+        p.SetGso(GsoType.TcpV6, 1400);
+        var segments = new PacketBuffer[8];
+        Assert.Equal(OffloadStatus.Done, SoftwareOffloads.Segment(p, _small, segments, out int count));
+        Assert.Equal(3, count);
+        for (int i = 0; i < count; i++)
+        {
+            ReadOnlySpan<byte> d = segments[i].Data;
+            int payload = i < 2 ? 1400 : 200;
+            Assert.Equal(l4 + 20 + Superframes.TcpOptions + payload, d.Length);
+            Assert.Equal(Superframes.Ipv6ExtensionLength + 20 + Superframes.TcpOptions + payload, BinaryPrimitives.ReadUInt16BigEndian(d[(L3 + 4)..]));
+            Assert.Equal(0, d[L3 + 6]); // Hop-by-Hop first, as sent.
+            Assert.Equal(6, d[L3 + 40 + 24]); // The routing header still names TCP next.
+        }
+
+        ReleaseAll(segments.AsSpan(0, count));
+        p.Release();
+    }
+
+    [Theory]
+    [InlineData("fragment", OffloadStatus.Malformed)]
+    [InlineData("hop-by-hop not first", OffloadStatus.Malformed)]
+    [InlineData("truncated extension", OffloadStatus.Malformed)]
+    [InlineData("segments left", OffloadStatus.Unsupported)]
+    [InlineData("esp", OffloadStatus.Unsupported)]
+    public void Ipv6ExtensionHeadersThatCannotBeSegmentedAreRefusedAndNothingIsRented(string corner, OffloadStatus expected)
+    {
+        const int Ext = 14 + 40;
+        byte[] frame = Superframes.Build(ipv6: true, tcp: true, 3000, ipv6Extensions: true);
+        switch (corner)
+        {
+            case "fragment":
+                frame[Ext + 8] = 44; // Destination Options -> Fragment.
+                break;
+            case "hop-by-hop not first":
+                frame[Ext + 8] = 0; // Destination Options -> Hop-by-Hop.
+                break;
+            case "truncated extension":
+                frame[Ext + 25] = 200; // A routing header of 1608 bytes, past the headers.
+                break;
+            case "segments left":
+                frame[Ext + 27] = 1;
+                break;
+            default:
+                frame[Ext + 24] = 50; // Routing -> ESP.
+                break;
+        }
+
+        PacketBuffer p = Superframes.ToPacket(_big, frame);
+        p.SetGso(GsoType.TcpV6, 1400);
+        int before = _small.InUse;
+        Assert.Equal(expected, SoftwareOffloads.Segment(p, _small, new PacketBuffer[8], out int count));
+        Assert.Equal(0, count);
+        Assert.Equal(before, _small.InUse);
+        Assert.Equal(frame.Length, p.PacketLength); // Nothing changed.
+        p.Release();
+    }
+
+    [Fact]
     public void PrepareForTransmitKeepsWhatThePortOffloadsAndSegmentsTheRest()
     {
         var output = new PacketBuffer[8];

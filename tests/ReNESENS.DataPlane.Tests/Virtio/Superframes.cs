@@ -12,12 +12,16 @@ internal static class Superframes
 {
     internal const int TcpOptions = 12;
 
-    /// <summary>Ethernet + IPv4 or IPv6 + TCP (with 12 option bytes) or UDP + payload.</summary>
-    internal static byte[] Build(bool ipv6, bool tcp, int payloadLength, byte tcpFlags = 0x10, uint sequence = 0xFFFF_F000, int vlan = -1)
+    /// <summary>Bytes of the IPv6 extension headers <see cref="Build"/> adds when asked: Hop-by-Hop (8), Destination Options (16), a segment routing header with no segments left (24).</summary>
+    internal const int Ipv6ExtensionLength = 48;
+
+    /// <summary>Ethernet + IPv4 or IPv6 (with <see cref="Ipv6ExtensionLength"/> bytes of extension headers when <paramref name="ipv6Extensions"/>) + TCP (with 12 option bytes) or UDP + payload.</summary>
+    internal static byte[] Build(bool ipv6, bool tcp, int payloadLength, byte tcpFlags = 0x10, uint sequence = 0xFFFF_F000, int vlan = -1, bool ipv6Extensions = false)
     {
         int tag = vlan >= 0 ? 4 : 0;
         int l3 = 14 + tag;
-        int ipLength = ipv6 ? 40 : 20;
+        int extensions = ipv6 && ipv6Extensions ? Ipv6ExtensionLength : 0;
+        int ipLength = ipv6 ? 40 + extensions : 20;
         int l4 = l3 + ipLength;
         int l4Header = tcp ? 20 + TcpOptions : 8;
         var f = new byte[l4 + l4Header + payloadLength];
@@ -37,13 +41,35 @@ internal static class Superframes
         if (ipv6)
         {
             f[l3] = 0x60;
-            BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(l3 + 4), (ushort)l4Length);
-            f[l3 + 6] = protocol;
+            BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(l3 + 4), (ushort)(extensions + l4Length));
+            f[l3 + 6] = extensions == 0 ? protocol : (byte)0;
             f[l3 + 7] = 64;
             f[l3 + 8] = 0xFD;
             f[l3 + 23] = 1;
             f[l3 + 24] = 0xFD;
             f[l3 + 39] = 2;
+            if (extensions != 0)
+            {
+                int x = l3 + 40;
+
+                // Hop-by-Hop: next Destination Options, 8 bytes, a PadN option of 4 bytes.
+                f[x] = 60;
+                f[x + 2] = 1;
+                f[x + 3] = 4;
+
+                // Destination Options: next Routing, 16 bytes, a PadN option of 12 bytes.
+                f[x + 8] = 43;
+                f[x + 9] = 1;
+                f[x + 10] = 1;
+                f[x + 11] = 12;
+
+                // Routing, type 4 (segment routing), 24 bytes, no segments left: one segment, the destination.
+                f[x + 24] = protocol;
+                f[x + 25] = 2;
+                f[x + 26] = 4;
+                f[x + 27] = 0;
+                f.AsSpan(l3 + 24, 16).CopyTo(f.AsSpan(x + 32));
+            }
         }
         else
         {
@@ -98,7 +124,8 @@ internal static class Superframes
         return f;
     }
 
-    internal static int ChecksumStart(bool ipv6, int vlan = -1) => 14 + (vlan >= 0 ? 4 : 0) + (ipv6 ? 40 : 20);
+    internal static int ChecksumStart(bool ipv6, int vlan = -1, bool ipv6Extensions = false) =>
+        14 + (vlan >= 0 ? 4 : 0) + (ipv6 ? 40 + (ipv6Extensions ? Ipv6ExtensionLength : 0) : 20);
 
     /// <summary>Rents a packet holding <paramref name="frame"/>, as one buffer or a chain of <paramref name="chunk"/>-byte buffers.</summary>
     internal static PacketBuffer ToPacket(BufferPool pool, byte[] frame, int chunk = int.MaxValue)
