@@ -272,22 +272,7 @@ public sealed class BufferPool : IDisposable
         int n = 0;
         if (_caches is null)
         {
-            Span<int> scratch = stackalloc int[32];
-            while (n < into.Length)
-            {
-                int got = _free.TryPop(scratch[..Math.Min(scratch.Length, into.Length - n)]);
-                if (got == 0)
-                {
-                    break;
-                }
-
-                for (int i = 0; i < got; i++)
-                {
-                    PacketBuffer b = _buffers[scratch[i]];
-                    b.OnRent();
-                    into[n++] = b;
-                }
-            }
+            n = RentBurstFromSharedList(into);
         }
         else
         {
@@ -313,6 +298,33 @@ public sealed class BufferPool : IDisposable
         if (n < into.Length)
         {
             CountFailure();
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// The rent path without per-thread caches: pops from the shared list in runs of 32. Kept apart so that
+    /// <see cref="TryRentBurst"/> holds no stack allocation, which would keep it from tiering up with profile data.
+    /// </summary>
+    private int RentBurstFromSharedList(Span<PacketBuffer> into)
+    {
+        Span<int> scratch = stackalloc int[32];
+        int n = 0;
+        while (n < into.Length)
+        {
+            int got = _free.TryPop(scratch[..Math.Min(scratch.Length, into.Length - n)]);
+            if (got == 0)
+            {
+                break;
+            }
+
+            for (int i = 0; i < got; i++)
+            {
+                PacketBuffer b = _buffers[scratch[i]];
+                b.OnRent();
+                into[n++] = b;
+            }
         }
 
         return n;
