@@ -21,6 +21,11 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
     private readonly ushort* _availEvent;
     private readonly int _mask;
 
+    // Used elements of the current burst, written to the ring together just before used idx (as DPDK's shadow used
+    // ring): the ring's lines, which the driver reads, then change hands once per burst rather than once per element.
+    private readonly UsedElement[] _shadow;
+    private int _shadowCount;
+
     private ushort _lastAvail;
     private ushort _cachedAvail;
     private ushort _nextUsed;
@@ -40,6 +45,7 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
         _usedRing = (UsedElement*)(used + 4);
         _availEvent = (ushort*)(used + 4 + (8 * size));
         _mask = size - 1;
+        _shadow = new UsedElement[size];
         _lastAvail = start;
         _cachedAvail = start;
         _nextUsed = start;
@@ -109,9 +115,15 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal override void AddUsed(in VirtqueueBuffer buffer, uint written)
     {
-        UsedElement* e = _usedRing + (_nextUsed & _mask);
-        e->Id = buffer.Id;
-        e->Length = written;
+        if (_shadowCount == _shadow.Length)
+        {
+            // More than a ring's worth before one publish (a driver that reposts buffers during a long burst).
+            WriteShadow();
+        }
+
+        ref UsedElement e = ref _shadow[_shadowCount++];
+        e.Id = buffer.Id;
+        e.Length = written;
         _nextUsed++;
     }
 
@@ -200,6 +212,8 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
             return false;
         }
 
+        WriteShadow();
+
         // R1: release, pairs with the driver's acquire load of used idx: the used elements are visible first.
         Volatile.Write(ref *_usedIndex, next);
         _publishedUsed = next;
@@ -217,6 +231,19 @@ internal sealed unsafe class SplitVirtqueue : Virtqueue
         }
 
         return (Volatile.Read(ref *_availFlags) & AvailNoInterrupt) == 0;
+    }
+
+    /// <summary>Copies the burst's used elements into the ring, where they end at <see cref="_nextUsed"/>.</summary>
+    private void WriteShadow()
+    {
+        int count = _shadowCount;
+        int position = (ushort)(_nextUsed - count) & _mask;
+        int first = Math.Min(count, Size - position);
+
+        // Invariant: position < Size and first + (count - first) = count <= Size, so both pieces lie inside the ring.
+        _shadow.AsSpan(0, first).CopyTo(new Span<UsedElement>(_usedRing + position, first));
+        _shadow.AsSpan(first, count - first).CopyTo(new Span<UsedElement>(_usedRing, count - first));
+        _shadowCount = 0;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
