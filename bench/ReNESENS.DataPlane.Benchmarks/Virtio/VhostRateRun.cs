@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ReNESENS.DataPlane.IntegrationTests.Virtio;
 using ReNESENS.DataPlane.Memory;
@@ -178,6 +179,7 @@ internal static partial class VhostRateRun
     /// One poll: receive and release (sink), fill and transmit (source), or receive on A and transmit on B (forward).
     /// </summary>
     /// <returns>Whether it moved packets; always true in the source form.</returns>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Else the loop's OSR code inlines it, compiled once with no profile.
     private static bool PollOnce(Form form, VhostUserPort a, VhostUserPort b, BufferPool pool, PacketBuffer[] burst, byte[] frame)
     {
         switch (form)
