@@ -120,6 +120,25 @@ internal static partial class VhostRateRun
         _ => TestPmd.StartAsync($"net_virtio_user0,path={socketA},queues=1", cpu: 1, queues: 1, "io", totalMbufs: Mbufs, secondVdev: $"net_virtio_user1,path={socketB},queues=1"),
     };
 
+    /// <summary>Runs <paramref name="before"/>, then starts the pair's frontend; disposes the pair when either fails.</summary>
+    private static async Task<TestPmd> StartGuestOrDisposeAsync(IPair pair, Form form, string socketA, string socketB, Func<Task>? before = null)
+    {
+        try
+        {
+            if (before is not null)
+            {
+                await before();
+            }
+
+            return await StartGuestAsync(form, socketA, socketB);
+        }
+        catch
+        {
+            await pair.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Starts the frontend's forwarding: the forward form injects a first burst each time (512 packets), which the loop then carries.</summary>
     private static Task StartGuestForwardingAsync(TestPmd guest, Form form) => guest.SendAsync(form == Form.Forward ? "start tx_first 16" : "start");
 
@@ -262,16 +281,8 @@ internal static partial class VhostRateRun
         {
             string socketA = NewSocket(), socketB = NewSocket();
             var pair = new OursPair(form, socketA, socketB);
-            try
-            {
-                pair._guest = await StartGuestAsync(form, socketA, socketB);
-                return pair;
-            }
-            catch
-            {
-                await pair.DisposeAsync();
-                throw;
-            }
+            pair._guest = await StartGuestOrDisposeAsync(pair, form, socketA, socketB);
+            return pair;
         }
 
         public async Task StartAsync()
@@ -347,17 +358,8 @@ internal static partial class VhostRateRun
                 $"net_vhost0,iface={socketA},queues=1", cpu: 0, queues: 1, mode, singleFileSegments: false,
                 secondVdev: form == Form.Forward ? $"net_vhost1,iface={socketB},queues=1" : null, totalMbufs: Mbufs);
             var pair = new DpdkPair(vhost, form, [socketA, socketB]);
-            try
-            {
-                await vhost.SendAsync("set record-core-cycles on");
-                pair._guest = await StartGuestAsync(form, socketA, socketB);
-                return pair;
-            }
-            catch
-            {
-                await pair.DisposeAsync();
-                throw;
-            }
+            pair._guest = await StartGuestOrDisposeAsync(pair, form, socketA, socketB, () => vhost.SendAsync("set record-core-cycles on"));
+            return pair;
         }
 
         public async Task StartAsync()

@@ -187,6 +187,33 @@ public sealed unsafe class VirtqueueTests
     }
 
     [Fact]
+    public void UsedElementsOfOneBurstReachTheRingAcrossItsEndAndPastARingsWorth()
+    {
+        // Ring of 4 starting at 2: one burst of 11 buffers (a driver that reposts while the device takes) wraps the
+        // used ring twice before its one publish; the ring then holds the last four, each at its own slot.
+        using var g = new FakeGuest(size: 4, start: 2);
+        SplitVirtqueue q = g.Split(start: 2);
+        ushort before = g.UsedIndex;
+        for (int i = 0; i < 11; i++)
+        {
+            int id = (i + 2) % 4;
+            g.WriteSplit(id, FakeGuest.Gpa(FakeGuest.DataOffset + i), 1, 0, 0);
+            g.PublishSplit((ushort)id);
+            Assert.True(q.TryTake(false, out VirtqueueBuffer b));
+            q.AddUsed(b, (uint)(100 + i));
+            q.ResetSegments();
+        }
+
+        Assert.Equal(before, g.UsedIndex); // Nothing published before the flush.
+        q.Flush();
+        Assert.Equal(13, g.UsedIndex);
+        for (int used = 9; used < 13; used++)
+        {
+            Assert.Equal(((uint)(used % 4), (uint)(100 + used - 2)), g.Used(used));
+        }
+    }
+
+    [Fact]
     public void EventIndexSuppressesInterruptsUntilTheDriversUsedEvent()
     {
         using var g = new FakeGuest(size: 16);
